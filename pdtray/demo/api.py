@@ -1,0 +1,503 @@
+"""PagerDuty's REST and Events v2 semantics over the demo account, independent of the socket serving them.
+
+JSON shapes, classic pagination (limit <= 100, offset, more, total, the 10,000 cap), repeated ``[]`` filters,
+token checks and error bodies follow PagerDuty's, including its irregular ones (a string ``error`` from /users/me
+with an account token, a string ``errors`` from override creation, a bare array answer to overrides).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pdtray.demo.account import Account, DemoUser, Incident
+from pdtray.demo.rendering import DemoSchedule, Override, Span, render_final
+from pdtray.oncall.timestamps import parse_timestamp
+
+Query = dict[str, list[str]]
+Json = dict[str, Any]
+
+
+class TokenKind(StrEnum):
+    USER = "user"  # a user token of the demo user: can do everything
+    ACCOUNT = "account"  # an account-level key: /users/me answers 400, PUT /incidents needs From
+    READ_ONLY = "read-only"  # an account-level read-only key: writes answer 403
+
+
+DEMO_TOKEN = "demo-user-token"
+TOKENS = {
+    DEMO_TOKEN: TokenKind.USER,
+    "demo-account-token": TokenKind.ACCOUNT,
+    "demo-readonly-token": TokenKind.READ_ONLY,
+}
+MAX_WINDOW = timedelta(days=90)
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    body: bytes
+    headers: tuple[tuple[str, str], ...] = (("Content-Type", "application/json"),)
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, body: Any) -> None:
+        super().__init__(status)
+        self.status = status
+        self.body = body
+
+
+def _error(status: int, message: str, code: int, errors: list[str] | None = None) -> ApiError:
+    payload: Json = {"message": message, "code": code}
+    if errors:
+        payload["errors"] = errors
+    return ApiError(status, {"error": payload})
+
+
+def _not_found(what: str = "Not Found", code: int = 2100) -> ApiError:
+    return _error(404, what, code)
+
+
+def _invalid(*errors: str) -> ApiError:
+    return _error(400, "Invalid Input Provided", 2001, list(errors))
+
+
+def _ts(value: datetime, zone: ZoneInfo | None = None) -> str:
+    return (value.astimezone(zone) if zone else value.astimezone(UTC)).isoformat()
+
+
+class DemoAPI:
+    def __init__(self, account: Account, base_url: str = "", clock: Callable[[], datetime] | None = None) -> None:
+        self.account = account
+        self.base_url = base_url
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._lock = threading.RLock()  # the account is shared by the server's threads
+        self._oncall_cache: dict[tuple[Any, ...], list[Json]] = {}
+        self._routes: list[tuple[str, re.Pattern[str], Callable[..., Any]]] = [
+            ("GET", re.compile(r"/users/me"), self._get_me),
+            ("GET", re.compile(r"/users/(?P<user_id>[^/]+)"), self._get_user),
+            ("GET", re.compile(r"/schedules"), self._list_schedules),
+            ("GET", re.compile(r"/schedules/(?P<schedule_id>[^/]+)"), self._get_schedule),
+            ("POST", re.compile(r"/schedules/(?P<schedule_id>[^/]+)/overrides"), self._create_overrides),
+            ("GET", re.compile(r"/oncalls"), self._list_oncalls),
+            ("GET", re.compile(r"/incidents"), self._list_incidents),
+            ("PUT", re.compile(r"/incidents/(?P<incident_id>[^/]+)"), self._update_incident),
+        ]
+
+    # -- entry point ---------------------------------------------------------------------------------------------
+
+    def handle(self, method: str, path: str, query: Query, headers: dict[str, str], body: bytes) -> Reply:
+        try:
+            if path == "/v2/enqueue" and method == "POST":
+                status, payload = self._enqueue(body)
+                return self._reply(status, payload)
+            kind = self._authenticate(headers.get("authorization", ""))
+            for route_method, pattern, handler in self._routes:
+                match = pattern.fullmatch(path)
+                if match and route_method == method:
+                    with self._lock:
+                        return self._reply(*handler(kind=kind, query=query, headers=headers, body=body, **match.groupdict()))
+            if any(pattern.fullmatch(path) for _, pattern, _ in self._routes):
+                raise _error(405, "Method Not Allowed", 2000)
+            raise _not_found()
+        except ApiError as exc:
+            return self._reply(exc.status, exc.body)
+
+    @staticmethod
+    def _reply(status: int, payload: Any) -> Reply:
+        return Reply(status, json.dumps(payload).encode())
+
+    def _authenticate(self, header: str) -> TokenKind:
+        token = None
+        if header.startswith("Token token="):
+            token = header[len("Token token=") :]
+        elif header.startswith("Bearer "):
+            token = header[len("Bearer ") :]
+        kind = TOKENS.get(token or "")
+        if kind is None:
+            raise _error(401, "Authentication failed", 2006)
+        return kind
+
+    # -- helpers ------------------------------------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        return self._clock()
+
+    @staticmethod
+    def _one(query: Query, key: str) -> str | None:
+        values = query.get(key)
+        return values[-1] if values else None
+
+    def _time(self, query: Query, key: str, default: datetime) -> datetime:
+        raw = self._one(query, key)
+        if raw is None:
+            return default
+        try:
+            return parse_timestamp(raw)
+        except ValueError:
+            raise _invalid(f"{key} is not a valid date") from None
+
+    @staticmethod
+    def _zone(query: Query, fallback: str | None) -> ZoneInfo | None:
+        raw = DemoAPI._one(query, "time_zone") or fallback
+        if raw is None:
+            return None
+        try:
+            return ZoneInfo(raw)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise _invalid("Time zone is invalid") from None
+
+    def _paginate(self, query: Query, key: str, items: list[Json]) -> tuple[int, Json]:
+        try:
+            limit = int(self._one(query, "limit") or 25)
+            offset = int(self._one(query, "offset") or 0)
+        except ValueError:
+            raise _invalid("limit and offset must be integers") from None
+        if limit < 1 or offset < 0:
+            raise _invalid("limit must be at least 1 and offset at least 0")
+        limit = min(limit, 100)
+        if offset + limit > 10_000:
+            raise _error(400, "Offset must be less than 10000", 2001, ["Offset must be less than 10000"])
+        page = items[offset : offset + limit]
+        total = len(items) if self._one(query, "total") == "true" else None
+        return 200, {key: page, "limit": limit, "offset": offset, "more": offset + len(page) < len(items), "total": total}
+
+    def _user_json(self, user: DemoUser, full: bool = True) -> Json:
+        ref: Json = {
+            "id": user.id,
+            "type": "user_reference" if not full else "user",
+            "summary": user.name,
+            "self": f"{self.base_url}/users/{user.id}",
+            "html_url": f"{self.base_url}/web/users/{user.id}",
+        }
+        if user.deleted_at:
+            ref["deleted_at"] = user.deleted_at
+        if full:
+            ref.update(
+                name=user.name,
+                email=user.email,
+                time_zone=user.time_zone,
+                color=user.color,
+                role=user.role,
+                avatar_url=None,
+            )
+        return ref
+
+    def _ref(self, kind: str, obj_id: str, summary: str) -> Json:
+        plural = {"schedule": "schedules", "escalation_policy": "escalation_policies", "service": "services"}[kind]
+        return {
+            "id": obj_id,
+            "type": f"{kind}_reference",
+            "summary": summary,
+            "self": f"{self.base_url}/{plural}/{obj_id}",
+            "html_url": f"{self.base_url}/web/{plural}/{obj_id}",
+        }
+
+    def _schedule_summary(self, s: DemoSchedule) -> Json:
+        policies = [p for p in self.account.policies.values() if any(t.kind == "schedule" and t.id == s.id for lvl in p.levels for t in lvl)]
+        members = sorted({u for layer in s.layers for u in layer.users})
+        return {
+            "id": s.id,
+            "type": "schedule",
+            "summary": s.name,
+            "self": f"{self.base_url}/schedules/{s.id}",
+            "html_url": f"{self.base_url}/web/schedules/{s.id}",
+            "name": s.name,
+            "time_zone": s.time_zone,
+            "description": s.description,
+            "escalation_policies": [self._ref("escalation_policy", p.id, p.name) for p in policies],
+            "users": [self._user_json(self.account.users[u], full=False) for u in members],
+            "teams": [],
+        }
+
+    def _schedule(self, schedule_id: str) -> DemoSchedule:
+        schedule = self.account.schedules.get(schedule_id)
+        if schedule is None:
+            raise _not_found("Schedule Not Found", 3004)
+        return schedule
+
+    # -- users --------------------------------------------------------------------------------------------------
+
+    def _get_me(self, *, kind: TokenKind, **_: Any) -> tuple[int, Any]:
+        if kind is not TokenKind.USER:
+            raise ApiError(
+                400,
+                {"error": "Because this request was made using an account-level access token, we were unable to "
+                 "determine the user's identity. Please use a user-level token."},
+            )
+        return 200, {"user": self._user_json(self.account.users[self.account.me])}
+
+    def _get_user(self, *, user_id: str, **_: Any) -> tuple[int, Any]:
+        user = self.account.users.get(user_id)
+        if user is None:
+            raise _not_found()
+        return 200, {"user": self._user_json(user)}
+
+    # -- schedules ----------------------------------------------------------------------------------------------
+
+    def _list_schedules(self, *, query: Query, **_: Any) -> tuple[int, Any]:
+        text = (self._one(query, "query") or "").casefold()
+        found = sorted((s for s in self.account.schedules.values() if text in s.name.casefold()), key=lambda s: s.name.casefold())
+        return self._paginate(query, "schedules", [self._schedule_summary(s) for s in found])
+
+    def _get_schedule(self, *, schedule_id: str, query: Query, **_: Any) -> tuple[int, Any]:
+        s = self._schedule(schedule_id)
+        zone = self._zone(query, s.time_zone)
+        body = self._schedule_summary(s)
+        since_raw, until_raw = self._one(query, "since"), self._one(query, "until")
+        entries: list[Json] = []
+        coverage = None
+        if since_raw and until_raw:
+            since = self._time(query, "since", self.now())
+            until = self._time(query, "until", self.now())
+            if until <= since:
+                raise _invalid("until must be after since")
+            overflow = self._one(query, "overflow") == "true"
+            spans = render_final(s, since, until, overflow=overflow)
+            entries = [self._entry(span, zone) for span in spans]
+            covered = sum((min(sp.end, until) - max(sp.start, since)).total_seconds() for sp in spans)
+            coverage = round(100 * covered / (until - since).total_seconds(), 2)
+        body.update(
+            schedule_layers=[
+                {
+                    "id": f"{s.id}-L{i + 1}",
+                    "name": layer.name,
+                    "start": _ts(layer.start, zone),
+                    "end": _ts(layer.end, zone) if layer.end else None,
+                    "rotation_virtual_start": _ts(layer.rotation_virtual_start, zone),
+                    "rotation_turn_length_seconds": int(layer.turn.total_seconds()),
+                    "users": [{"user": self._user_json(self.account.users[u], full=False)} for u in layer.users],
+                    "restrictions": [
+                        {
+                            "type": "weekly_restriction" if r.weekdays else "daily_restriction",
+                            "start_time_of_day": r.start.strftime("%H:%M:%S"),
+                            "duration_seconds": int(r.duration.total_seconds()),
+                            **({"start_day_of_week": min(r.weekdays)} if r.weekdays else {}),
+                        }
+                        for r in layer.restrictions
+                    ],
+                }
+                for i, layer in enumerate(s.layers)
+            ],
+            overrides_subschedule={"name": "Overrides", "rendered_schedule_entries": []},
+            final_schedule={"name": "Final Schedule", "rendered_schedule_entries": entries, "rendered_coverage_percentage": coverage},
+        )
+        return 200, {"schedule": body}
+
+    def _entry(self, span: Span, zone: ZoneInfo | None) -> Json:
+        return {"start": _ts(span.start, zone), "end": _ts(span.end, zone), "user": self._user_json(self.account.users[span.user], full=False)}
+
+    def _create_overrides(self, *, kind: TokenKind, schedule_id: str, body: bytes, **_: Any) -> tuple[int, Any]:
+        if kind is TokenKind.READ_ONLY:
+            raise _error(403, "Access Denied", 2010, ["This API key is read-only."])
+        schedule = self._schedule(schedule_id)
+        try:
+            wanted = json.loads(body or b"{}")["overrides"]
+            assert isinstance(wanted, list) and wanted
+        except (ValueError, KeyError, TypeError, AssertionError):
+            raise _invalid("overrides must be a non-empty list") from None
+        answer = []
+        for item in wanted:
+            try:
+                start, end = parse_timestamp(item["start"]), parse_timestamp(item["end"])
+                user_id = item["user"]["id"]
+            except (KeyError, TypeError, ValueError):
+                raise ApiError(400, {"error": {"message": "Invalid Input Provided", "code": 2001, "errors": "Override is missing start, end or user"}}) from None
+            problem = None
+            if user_id not in self.account.users or self.account.users[user_id].deleted_at:
+                problem = "User not found"
+            elif end <= start:
+                problem = "Override end must be after its start"
+            elif end <= self.now():
+                problem = "Overrides cannot be created in the past"
+            if problem:
+                raise ApiError(400, {"error": {"message": "Invalid Input Provided", "code": 2001, "errors": problem}})
+            override = Override(f"PO{len(schedule.overrides) + 1:05d}", user_id, start, end)
+            schedule.overrides.append(override)
+            self._oncall_cache.clear()
+            answer.append(
+                {
+                    "status": 201,
+                    "override": {
+                        "id": override.id,
+                        "start": _ts(start, schedule.zone),
+                        "end": _ts(end, schedule.zone),
+                        "user": self._user_json(self.account.users[user_id], full=False),
+                    },
+                }
+            )
+        return 201, answer
+
+    # -- on-calls -----------------------------------------------------------------------------------------------
+
+    def _list_oncalls(self, *, query: Query, **_: Any) -> tuple[int, Any]:
+        now = self.now()
+        since = self._time(query, "since", now)
+        until = self._time(query, "until", since)
+        if until < since:
+            raise _invalid("until must not be before since")
+        if until - since > MAX_WINDOW:
+            raise _invalid("The maximum time window is 90 days")
+        zone = self._zone(query, None)
+        users_full = "users" in query.get("include[]", [])
+        key = (
+            since, until, str(zone), users_full, self._one(query, "earliest"),
+            tuple(sorted(query.get("user_ids[]", []))),
+            tuple(sorted(query.get("schedule_ids[]", []))),
+            tuple(sorted(query.get("escalation_policy_ids[]", []))),
+        )
+        rows = self._oncall_cache.get(key)
+        if rows is None:
+            rows = self._oncall_rows(query, since, until, zone, users_full)
+            if len(self._oncall_cache) > 64:
+                self._oncall_cache.clear()
+            self._oncall_cache[key] = rows
+        return self._paginate(query, "oncalls", rows)
+
+    def _oncall_rows(self, query: Query, since: datetime, until: datetime, zone: ZoneInfo | None, users_full: bool) -> list[Json]:
+        user_ids = set(query.get("user_ids[]", []))
+        schedule_ids = set(query.get("schedule_ids[]", []))
+        policy_ids = set(query.get("escalation_policy_ids[]", []))
+        earliest = self._one(query, "earliest") == "true"
+        rendered: dict[str, list[Span]] = {}
+        rows: list[tuple[tuple[Any, ...], Json]] = []
+        for policy in sorted(self.account.policies.values(), key=lambda p: p.name):
+            if policy_ids and policy.id not in policy_ids:
+                continue
+            for level, targets in enumerate(policy.levels, start=1):
+                for target in targets:
+                    if target.kind == "user":
+                        if schedule_ids:
+                            continue
+                        spans = [Span(target.id, datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC))]
+                        schedule = None
+                    else:
+                        if schedule_ids and target.id not in schedule_ids:
+                            continue
+                        schedule = self.account.schedules[target.id]
+                        if target.id not in rendered:
+                            rendered[target.id] = render_final(schedule, since, max(until, since + timedelta(seconds=1)), overflow=True)
+                        spans = rendered[target.id]
+                    seen_users: set[str] = set()
+                    for span in spans:
+                        if user_ids and span.user not in user_ids:
+                            continue
+                        if earliest and span.user in seen_users:
+                            continue
+                        seen_users.add(span.user)
+                        permanent = schedule is None
+                        row = {
+                            "escalation_policy": self._ref("escalation_policy", policy.id, policy.name),
+                            "escalation_level": level,
+                            "schedule": self._ref("schedule", schedule.id, schedule.name) if schedule else None,
+                            "user": self._user_json(self.account.users[span.user], full=users_full),
+                            "start": None if permanent else _ts(span.start, zone),
+                            "end": None if permanent else _ts(span.end, zone),
+                        }
+                        rows.append(((policy.name, level, span.start), row))
+        rows.sort(key=lambda item: item[0])
+        return [row for _, row in rows]
+
+    # -- incidents ----------------------------------------------------------------------------------------------
+
+    def _incident_json(self, incident: Incident) -> Json:
+        service = self.account.services[incident.service]
+        return {
+            "id": incident.id,
+            "type": "incident",
+            "summary": f"[#{incident.number}] {incident.title}",
+            "incident_number": incident.number,
+            "title": incident.title,
+            "status": incident.status,
+            "urgency": incident.urgency,
+            "created_at": _ts(incident.created_at),
+            "html_url": f"{self.base_url}/web/incidents/{incident.id}",
+            "service": self._ref("service", service.id, service.name),
+            "assignments": [{"assignee": self._user_json(self.account.users[a], full=False)} for a in incident.assignees],
+        }
+
+    def _list_incidents(self, *, query: Query, **_: Any) -> tuple[int, Any]:
+        statuses = set(query.get("statuses[]", [])) or {"triggered", "acknowledged"}
+        user_ids = set(query.get("user_ids[]", []))
+        urgencies = set(query.get("urgencies[]", []))
+        found = [
+            i for i in sorted(self.account.incidents.values(), key=lambda i: i.created_at, reverse=True)
+            if i.status in statuses and (not user_ids or user_ids & set(i.assignees)) and (not urgencies or i.urgency in urgencies)
+        ]
+        return self._paginate(query, "incidents", [self._incident_json(i) for i in found])
+
+    def _update_incident(self, *, kind: TokenKind, incident_id: str, headers: dict[str, str], body: bytes, **_: Any) -> tuple[int, Any]:
+        if kind is TokenKind.READ_ONLY:
+            raise _error(403, "Access Denied", 2010, ["This API key is read-only."])
+        incident = self.account.incidents.get(incident_id)
+        if incident is None:
+            raise _not_found("Incident Not Found", 5001)
+        if kind is TokenKind.ACCOUNT and not headers.get("from"):
+            raise _error(400, "Invalid Input Provided", 2016, ["A valid user email address is required in the From header."])
+        try:
+            status = json.loads(body or b"{}")["incident"]["status"]
+        except (ValueError, KeyError, TypeError):
+            raise _invalid("incident.status is required") from None
+        if status not in {"acknowledged", "resolved"}:
+            raise _invalid("Status must be acknowledged or resolved")
+        if incident.status == "resolved":
+            raise _invalid("Incident Already Resolved")
+        incident.status = status
+        return 200, {"incident": self._incident_json(incident)}
+
+    # -- Events API v2 ------------------------------------------------------------------------------------------
+
+    def _enqueue(self, body: bytes) -> tuple[int, Any]:
+        try:
+            event = json.loads(body or b"{}")
+            assert isinstance(event, dict)
+        except (ValueError, AssertionError):
+            return 400, {"status": "invalid event", "message": "Event object is invalid", "errors": ["Invalid JSON"]}
+        key = str(event.get("routing_key", ""))
+        errors = []
+        if len(key) != 32:
+            errors.append("Length of 'routing_key' is incorrect (should be 32 characters)")
+        action = event.get("event_action")
+        if action not in {"trigger", "acknowledge", "resolve"}:
+            errors.append("'event_action' is invalid (must be one of: trigger, acknowledge, resolve)")
+        payload = event.get("payload") or {}
+        if action == "trigger":
+            if not payload.get("summary"):
+                errors.append("'payload.summary' is missing or blank")
+            if payload.get("severity") not in {"critical", "error", "warning", "info"}:
+                errors.append("'payload.severity' is invalid (must be one of: critical, error, warning, info)")
+        with self._lock:
+            service = next((s for s in self.account.services.values() if s.routing_key == key), None)
+            if not errors and service is None:
+                errors.append("The routing key does not match an integration")
+            if errors:
+                return 400, {"status": "invalid event", "message": "Event object is invalid", "errors": errors}
+            dedup = str(event.get("dedup_key") or f"pdtray-{len(self.account.incidents) + 1}")
+            if action == "trigger":
+                number = max((i.number for i in self.account.incidents.values()), default=100) + 1
+                policy = self.account.policies[service.escalation_policy]  # type: ignore[union-attr]
+                first = self._first_responder(policy.levels[0]) if policy.levels else None
+                incident = Incident(
+                    f"PI{number:05d}", number, str(payload["summary"]), "triggered",
+                    "high" if payload["severity"] in {"critical", "error"} else "low",
+                    service.id, [first] if first else [], self.now(),  # type: ignore[union-attr]
+                )
+                self.account.incidents[incident.id] = incident
+        return 202, {"status": "success", "message": "Event processed", "dedup_key": dedup}
+
+    def _first_responder(self, targets: list[Any]) -> str | None:
+        now = self.now()
+        for target in targets:
+            if target.kind == "user":
+                return target.id
+            spans = render_final(self.account.schedules[target.id], now, now + timedelta(seconds=1))
+            if spans:
+                return spans[0].user
+        return None

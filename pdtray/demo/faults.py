@@ -1,0 +1,113 @@
+"""Fault knobs for the demo server: latency, 429 bursts, 5xx, odd or malformed bodies.
+
+Tests queue canned answers that replace the next matching requests' real ones; the request log lets them count
+what the client really sent. Thread-safe, because the server answers from its own threads.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Canned:
+    """One answer to give instead of the real one."""
+
+    status: int
+    body: bytes = b""
+    headers: tuple[tuple[str, str], ...] = ()
+    #: only requests whose path starts with this are answered (None: any API request)
+    path_prefix: str | None = None
+
+    @classmethod
+    def json(cls, status: int, body: Any, headers: dict[str, str] | None = None, path_prefix: str | None = None) -> Canned:
+        return cls(
+            status,
+            json.dumps(body).encode(),
+            (("Content-Type", "application/json"), *(headers or {}).items()),
+            path_prefix,
+        )
+
+
+@dataclass(frozen=True)
+class LoggedRequest:
+    method: str
+    path: str
+    query: tuple[tuple[str, str], ...]
+    #: "Token", "Bearer" or "" — never the token itself
+    auth_scheme: str
+    accept: str
+    from_header: str
+
+
+@dataclass
+class Faults:
+    latency: float = 0.0
+    _queue: deque[Canned] = field(default_factory=deque)
+    _log: list[LoggedRequest] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def queue(self, *answers: Canned) -> None:
+        with self._lock:
+            self._queue.extend(answers)
+
+    def rate_limit(self, count: int = 1, *, reset: float | None = None, retry_after: float | None = None, body: bool = True, path_prefix: str | None = None) -> None:
+        """``count`` 429s, with or without PagerDuty's ratelimit headers and body."""
+        headers = {}
+        if reset is not None:
+            headers.update({"ratelimit-limit": "960", "ratelimit-remaining": "0", "ratelimit-reset": f"{reset:g}"})
+        if retry_after is not None:
+            headers["Retry-After"] = f"{retry_after:g}"
+        payload = {"error": {"message": "Rate Limit Exceeded", "code": 2020}}
+        answer = Canned.json(429, payload, headers, path_prefix) if body else Canned(429, b"", tuple(headers.items()), path_prefix)
+        self.queue(*([answer] * count))
+
+    def server_error(self, count: int = 1, *, status: int = 500, path_prefix: str | None = None) -> None:
+        payload = {"error": {"message": "Internal Server Error", "code": 5000}}
+        self.queue(*([Canned.json(status, payload, path_prefix=path_prefix)] * count))
+
+    def malformed(self, count: int = 1, *, status: int = 200, path_prefix: str | None = None) -> None:
+        """Bodies that are not JSON, as a captive portal or a broken proxy sends."""
+        answer = Canned(status, b"<html><body>Bad Gateway</body></html>", (("Content-Type", "text/html"),), path_prefix)
+        self.queue(*([answer] * count))
+
+    def take(self, path: str) -> Canned | None:
+        with self._lock:
+            for i, answer in enumerate(self._queue):
+                if answer.path_prefix is None or path.startswith(answer.path_prefix):
+                    del self._queue[i]
+                    return answer
+        return None
+
+    def pending(self) -> int:
+        with self._lock:
+            return len(self._queue)
+
+    def record(self, entry: LoggedRequest) -> None:
+        with self._lock:
+            self._log.append(entry)
+
+    @property
+    def requests(self) -> list[LoggedRequest]:
+        with self._lock:
+            return list(self._log)
+
+    def reset(self) -> None:
+        with self._lock:
+            self._queue.clear()
+            self._log.clear()
+            self.latency = 0.0
+
+    def configure(self, spec: dict[str, Any]) -> None:
+        """Applies a JSON description (from the /_demo/faults control endpoint or the environment)."""
+        if "latency" in spec:
+            self.latency = float(spec["latency"])
+        for item in spec.get("queue", []):
+            body = item.get("body", "")
+            raw = json.dumps(body).encode() if isinstance(body, dict | list) else str(body).encode()
+            headers = tuple((str(k), str(v)) for k, v in item.get("headers", {}).items())
+            self.queue(Canned(int(item["status"]), raw, headers, item.get("path_prefix")))

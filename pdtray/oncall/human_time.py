@@ -1,0 +1,84 @@
+"""Times as a person on call reads them: "until 17:00 today", "tomorrow at 09:00", "in 2 h 15 min".
+
+Everything is shown in the display time zone (the machine's local zone unless the user chose another): the
+timestamps themselves keep whatever offset PagerDuty sent. English day names are spelled out here rather than
+taken from the C locale so the output is the same on every machine.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, tzinfo
+
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def to_display(t: datetime, tz: tzinfo | None = None) -> datetime:
+    """``t`` in the display zone; None means this machine's local zone."""
+    return t.astimezone(tz) if tz is not None else t.astimezone()
+
+
+def clock(t: datetime, tz: tzinfo | None = None) -> str:
+    return to_display(t, tz).strftime("%H:%M")
+
+
+def day_label(t: datetime, now: datetime, tz: tzinfo | None = None) -> str:
+    """"today", "tomorrow", "yesterday", a weekday within the coming week, else a date."""
+    day = to_display(t, tz).date()
+    today = to_display(now, tz).date()
+    delta = (day - today).days
+    if delta == 0:
+        return "today"
+    if delta == 1:
+        return "tomorrow"
+    if delta == -1:
+        return "yesterday"
+    if 1 < delta < 7:
+        return _WEEKDAYS[day.weekday()]
+    label = f"{day.day} {_MONTHS[day.month - 1]}"
+    return label if day.year == today.year else f"{label} {day.year}"
+
+
+def format_until(end: datetime | None, now: datetime, tz: tzinfo | None = None) -> str:
+    """"until 17:00 today", "until tomorrow 09:00", "until Tue 09:00"; None: "until further notice"."""
+    if end is None:
+        return "until further notice"
+    day = day_label(end, now, tz)
+    if day == "today":
+        return f"until {clock(end, tz)} today"
+    return f"until {day} {clock(end, tz)}"
+
+
+def format_at(t: datetime, now: datetime, tz: tzinfo | None = None) -> str:
+    """"today at 17:00", "tomorrow at 09:00", "Tue at 09:00", "14 Dec at 09:00"."""
+    return f"{day_label(t, now, tz)} at {clock(t, tz)}"
+
+
+def format_duration(delta: timedelta) -> str:
+    """"45 min", "2 h 15 min", "3 h", "1 d 4 h"; rounded to the minute (to the hour beyond a day)."""
+    seconds = abs(delta.total_seconds())
+    if seconds < 60:
+        return "less than a minute"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    if minutes < 24 * 60:
+        hours, rest = divmod(minutes, 60)
+        return f"{hours} h {rest} min" if rest else f"{hours} h"
+    hours = round(minutes / 60)
+    days, rest = divmod(hours, 24)
+    return f"{days} d {rest} h" if rest else f"{days} d"
+
+
+def format_relative(t: datetime, now: datetime) -> str:
+    """"in 2 h 15 min", "5 min ago", or "now" within half a minute."""
+    delta = t - now
+    if abs(delta) < timedelta(seconds=30):
+        return "now"
+    text = format_duration(delta)
+    return f"in {text}" if delta > timedelta(0) else f"{text} ago"
+
+
+def capitalized(text: str) -> str:
+    """First letter up, for phrases that start a sentence ("Tomorrow at 09:00")."""
+    return text[:1].upper() + text[1:]

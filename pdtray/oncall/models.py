@@ -1,0 +1,128 @@
+"""The on-call facts pdtray works with, independent of PagerDuty's JSON and of Qt."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class User:
+    id: str
+    name: str
+    email: str | None = None
+    html_url: str | None = None
+    time_zone: str | None = None
+    #: the user was deleted or deactivated; PagerDuty still shows them in past and some future entries
+    deleted: bool = False
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.name} (deleted)" if self.deleted else self.name
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A schedule or escalation policy as other objects mention it: enough to name and link it."""
+
+    id: str
+    name: str
+    html_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Schedule:
+    id: str
+    name: str
+    description: str = ""
+    time_zone: str = "UTC"
+    html_url: str | None = None
+
+    @property
+    def ref(self) -> Ref:
+        return Ref(self.id, self.name, self.html_url)
+
+
+@dataclass(frozen=True)
+class OnCall:
+    """One /oncalls row: ``user`` is on call at ``escalation_level`` of a policy, through a schedule or directly.
+
+    ``start`` None means on call since forever, ``end`` None means never goes off call (a user targeted directly by
+    an escalation rule has both None and ``schedule`` None).
+    """
+
+    user: User
+    escalation_policy: Ref
+    escalation_level: int
+    schedule: Ref | None
+    start: datetime | None
+    end: datetime | None
+
+    def is_active(self, now: datetime) -> bool:
+        return (self.start is None or self.start <= now) and (self.end is None or now < self.end)
+
+    @property
+    def permanent(self) -> bool:
+        return self.end is None
+
+    @property
+    def source_name(self) -> str:
+        """What the row is "on call for", as a person would say it."""
+        return self.schedule.name if self.schedule else f"{self.escalation_policy.name} (direct)"
+
+
+@dataclass(frozen=True)
+class ScheduledShift:
+    """One rendered entry of a schedule's final layer, as PagerDuty sends it (before gaps are made explicit)."""
+
+    user: User
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """A stretch of a timeline: someone on call, or a gap (``user`` None) where nobody is."""
+
+    user: User | None
+    start: datetime
+    end: datetime
+    current: bool = False
+
+    @property
+    def is_gap(self) -> bool:
+        return self.user is None
+
+
+@dataclass(frozen=True)
+class Timeline:
+    schedule: Schedule
+    since: datetime
+    until: datetime
+    entries: tuple[TimelineEntry, ...]
+
+    @property
+    def current(self) -> TimelineEntry | None:
+        return next((e for e in self.entries if e.current), None)
+
+    def next_handoff(self, now: datetime) -> datetime | None:
+        """When whoever (or nobody) is on call now changes, if that falls inside the timeline."""
+        for entry in self.entries:
+            if entry.start <= now < entry.end:
+                return entry.end if entry.end < self.until else None
+            if entry.start > now:
+                return entry.start
+        return None
+
+
+@dataclass(frozen=True)
+class MyShifts:
+    """The token user's on-call rows: what is running now and what comes next, soonest first."""
+
+    user: User
+    on_call_now: tuple[OnCall, ...]
+    upcoming: tuple[OnCall, ...]
+
+    @property
+    def next_shift(self) -> OnCall | None:
+        return self.upcoming[0] if self.upcoming else None

@@ -1,0 +1,362 @@
+"""A thin async client for the parts of PagerDuty's REST and Events v2 APIs that pdtray uses.
+
+It returns PagerDuty's JSON as dicts; turning them into on-call facts is the domain's job (``pdtray.oncall``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from datetime import datetime
+from hashlib import sha256
+from types import TracebackType
+from typing import Any, Self
+
+import httpx
+
+from pdtray import __version__
+from pdtray.pagerduty.errors import (
+    InvalidResponseError,
+    NetworkError,
+    PagerDutyError,
+    RateLimitedError,
+    TokenMissingError,
+    error_for_response,
+)
+from pdtray.pagerduty.retry import RETRYABLE_STATUSES, RetryPolicy, rate_limit_wait
+from pdtray.pagerduty.service_urls import Region, ServiceURLs, resolve
+
+log = logging.getLogger(__name__)
+
+ACCEPT = "application/vnd.pagerduty+json;version=2"
+PAGE_LIMIT = 100
+#: PagerDuty answers 400 when offset + limit goes past this.
+OFFSET_CAP = 10_000
+
+Json = dict[str, Any]
+Sleep = Callable[[float], Awaitable[None]]
+Params = Mapping[str, str | int | bool | datetime | Iterable[str] | None]
+
+# One request in flight per token: PagerDuty's rate limit is per token (and per user), so two clients sharing a
+# token (the refresh loop and a command from the popup) take turns instead of racing into 429s. Locks belong to
+# an event loop, hence one table per loop.
+_token_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _lock_for(token_digest: str) -> asyncio.Lock:
+    table = _token_locks.setdefault(asyncio.get_running_loop(), {})
+    return table.setdefault(token_digest, asyncio.Lock())
+
+
+def authorization_header(token: str) -> str:
+    """``Token token=...`` for API keys, ``Bearer ...`` for OAuth tokens (pasted with or without the word)."""
+    stripped = token.strip()
+    if stripped.lower().startswith("bearer "):
+        return "Bearer " + stripped[7:].strip()
+    if stripped.lower().startswith("token token="):
+        return "Token token=" + stripped[12:].strip()
+    if stripped.startswith(("pdus+", "pdoa+")):  # PagerDuty's OAuth access-token prefixes
+        return "Bearer " + stripped
+    return "Token token=" + stripped
+
+
+def _encode_params(params: Params) -> list[tuple[str, str]]:
+    """PagerDuty wants repeated ``key[]=`` for sets, lower-case booleans and ISO 8601 times."""
+    pairs: list[tuple[str, str]] = []
+    for key, value in params.items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            pairs.append((key, "true" if value else "false"))
+        elif isinstance(value, datetime):
+            pairs.append((key, value.isoformat()))
+        elif isinstance(value, str | int):
+            pairs.append((key, str(value)))
+        else:
+            pairs.extend((key, str(item)) for item in value)
+    return pairs
+
+
+class PagerDutyClient:
+    """Async PagerDuty client: pagination, bounded retries, rate-limit waits and typed, token-free errors.
+
+    Use as ``async with PagerDutyClient(token) as pd: ...`` (or call :meth:`aclose`).
+    """
+
+    def __init__(
+        self,
+        token: str,
+        *,
+        region: str | Region = Region.US,
+        base_url: str | None = None,
+        events_url: str | None = None,
+        timeout: float = 20.0,
+        retry: RetryPolicy | None = None,
+        sleep: Sleep = asyncio.sleep,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        if not token or not token.strip():
+            raise TokenMissingError("No PagerDuty API token was given.")
+        self.urls: ServiceURLs = resolve(region, base_url, events_url)
+        self._auth = authorization_header(token)
+        self._token_digest = sha256(token.strip().encode()).hexdigest()
+        self._retry = retry or RetryPolicy()
+        self._sleep = sleep
+        self._http = httpx.AsyncClient(
+            timeout=timeout,
+            transport=transport,
+            headers={"Accept": ACCEPT, "User-Agent": f"pdtray/{__version__}"},
+            follow_redirects=False,
+        )
+        #: Requests sent over the wire (retries included): what the benchmarks count.
+        self.requests_sent = 0
+
+    def __repr__(self) -> str:
+        return f"PagerDutyClient(rest={self.urls.rest!r})"
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # -- transport ---------------------------------------------------------------------------------------------
+
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        *,
+        what: str,
+        params: Params | None = None,
+        body: Json | None = None,
+        headers: Mapping[str, str] | None = None,
+        me: bool = False,
+        auth: bool = True,
+    ) -> Any:
+        """Sends one logical request, retrying as the policy allows; returns the decoded JSON body."""
+        request_headers = {"Authorization": self._auth} if auth else {}
+        request_headers.update(headers or {})
+        async with _lock_for(self._token_digest if auth else "events:" + url):
+            server_tries = 0
+            rate_tries = 0
+            while True:
+                self.requests_sent += 1
+                try:
+                    response = await self._http.request(
+                        method,
+                        url,
+                        params=_encode_params(params or {}),
+                        json=body,
+                        headers=request_headers,
+                    )
+                except httpx.TransportError as exc:
+                    if server_tries < self._retry.max_server_retries:
+                        delay = self._retry.backoff(server_tries)
+                        server_tries += 1
+                        log.info("network error on %s %s (%s); retry in %.1fs", method, what, type(exc).__name__, delay)
+                        await self._sleep(delay)
+                        continue
+                    raise NetworkError(
+                        f"Could not reach PagerDuty at {httpx.URL(url).host} ({_describe_transport_error(exc)}). "
+                        "Check the network connection, and the API URL or region in Settings."
+                    ) from None
+                status = response.status_code
+                if status == 429:
+                    wait = rate_limit_wait(response.headers)
+                    if wait is not None and wait > self._retry.max_rate_limit_wait:
+                        raise RateLimitedError(
+                            f"PagerDuty's rate limit for this token resets in {wait:.0f} s; "
+                            "pdtray will try again then.",
+                            retry_after=wait,
+                        )
+                    if rate_tries < self._retry.max_rate_limit_retries:
+                        delay = wait if wait is not None else self._retry.backoff(rate_tries)
+                        rate_tries += 1
+                        log.info("rate limited on %s %s; waiting %.1fs", method, what, delay)
+                        await self._sleep(delay)
+                        continue
+                    raise RateLimitedError(
+                        f"PagerDuty kept answering 'rate limit exceeded' (HTTP 429) after {rate_tries + 1} tries; "
+                        "pdtray will try again later.",
+                        retry_after=wait,
+                    )
+                if status in RETRYABLE_STATUSES and server_tries < self._retry.max_server_retries:
+                    delay = self._retry.backoff(server_tries)
+                    server_tries += 1
+                    log.info("HTTP %d on %s %s; retry in %.1fs", status, method, what, delay)
+                    await self._sleep(delay)
+                    continue
+                if status >= 400:
+                    raise error_for_response(response, what=what, me=me)
+                if status == 204 or not response.content:
+                    return None
+                try:
+                    return response.json()
+                except ValueError:
+                    raise InvalidResponseError(
+                        f"PagerDuty's answer for {what} was not valid JSON (HTTP {status}); if a proxy sits "
+                        "between you and PagerDuty, check the API URL."
+                    ) from None
+
+    async def _get_object(self, path: str, key: str, *, what: str, params: Params | None = None, me: bool = False) -> Json:
+        body = await self._send("GET", self.urls.rest + path, what=what, params=params, me=me)
+        return _field(body, key, dict, what)
+
+    async def _paginate(self, path: str, key: str, *, what: str, params: Params | None = None) -> list[Json]:
+        """Classic offset pagination, stopping at PagerDuty's 10,000 offset cap instead of failing on it."""
+        items: list[Json] = []
+        offset = 0
+        while True:
+            limit = min(PAGE_LIMIT, OFFSET_CAP - offset)
+            if limit <= 0:
+                log.warning("%s: stopped at PagerDuty's offset cap of %d results", what, OFFSET_CAP)
+                return items
+            body = await self._send(
+                "GET", self.urls.rest + path, what=what, params={**(params or {}), "limit": limit, "offset": offset}
+            )
+            page = _field(body, key, list, what)
+            items.extend(page)
+            if not page or not body.get("more"):
+                return items
+            # Advance by what came back: PagerDuty may return fewer than asked for.
+            offset += len(page)
+
+    # -- REST endpoints ----------------------------------------------------------------------------------------
+
+    async def me(self) -> Json:
+        """The token's user; an account-level token raises UserTokenRequiredError."""
+        return await self._get_object("/users/me", "user", what="the current user (/users/me)", me=True)
+
+    async def user(self, user_id: str) -> Json:
+        return await self._get_object(f"/users/{user_id}", "user", what=f"user {user_id}")
+
+    async def schedules(self, *, query: str | None = None) -> list[Json]:
+        return await self._paginate("/schedules", "schedules", what="schedules", params={"query": query})
+
+    async def schedule(
+        self, schedule_id: str, *, since: datetime, until: datetime, time_zone: str | None = None
+    ) -> Json:
+        """One schedule with ``final_schedule.rendered_schedule_entries`` between since and until."""
+        return await self._get_object(
+            f"/schedules/{schedule_id}",
+            "schedule",
+            what=f"schedule {schedule_id}",
+            params={"since": since, "until": until, "time_zone": time_zone},
+        )
+
+    async def oncalls(
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        user_ids: Iterable[str] = (),
+        schedule_ids: Iterable[str] = (),
+        escalation_policy_ids: Iterable[str] = (),
+        include_users: bool = True,
+        earliest: bool = False,
+    ) -> list[Json]:
+        params: dict[str, Any] = {
+            "since": since,
+            "until": until,
+            "user_ids[]": list(user_ids),
+            "schedule_ids[]": list(schedule_ids),
+            "escalation_policy_ids[]": list(escalation_policy_ids),
+            "include[]": ["users"] if include_users else [],
+            "earliest": True if earliest else None,
+        }
+        return await self._paginate("/oncalls", "oncalls", what="on-call entries", params=params)
+
+    async def incidents(
+        self,
+        *,
+        statuses: Iterable[str] = ("triggered", "acknowledged"),
+        user_ids: Iterable[str] = (),
+        urgencies: Iterable[str] = (),
+    ) -> list[Json]:
+        params = {"statuses[]": list(statuses), "user_ids[]": list(user_ids), "urgencies[]": list(urgencies)}
+        return await self._paginate("/incidents", "incidents", what="incidents", params=params)
+
+    async def update_incident(self, incident_id: str, *, status: str, from_email: str | None = None) -> Json:
+        """Acknowledge or resolve; ``from_email`` is the ``From`` header account-level tokens must send."""
+        body = await self._send(
+            "PUT",
+            f"{self.urls.rest}/incidents/{incident_id}",
+            what=f"incident {incident_id}",
+            body={"incident": {"type": "incident_reference", "status": status}},
+            headers={"From": from_email} if from_email else None,
+        )
+        return _field(body, "incident", dict, f"incident {incident_id}")
+
+    async def create_override(
+        self, schedule_id: str, *, user_id: str, start: datetime, end: datetime, time_zone: str | None = None
+    ) -> list[Json]:
+        """Creates one override; PagerDuty answers with a bare array of ``{status, override | errors}``."""
+        override: Json = {
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "user": {"id": user_id, "type": "user_reference"},
+        }
+        if time_zone:
+            override["time_zone"] = time_zone
+        body = await self._send(
+            "POST",
+            f"{self.urls.rest}/schedules/{schedule_id}/overrides",
+            what=f"overrides on schedule {schedule_id}",
+            body={"overrides": [override]},
+        )
+        if not isinstance(body, list):
+            raise InvalidResponseError(f"PagerDuty's answer for overrides on schedule {schedule_id} was not a list.")
+        return body
+
+    # -- Events API v2 -----------------------------------------------------------------------------------------
+
+    async def send_event(
+        self,
+        *,
+        routing_key: str,
+        action: str,
+        summary: str | None = None,
+        source: str | None = None,
+        severity: str = "error",
+        dedup_key: str | None = None,
+    ) -> Json:
+        """Events API v2: authenticated by the routing key in the body, not by the API token."""
+        event: Json = {"routing_key": routing_key, "event_action": action}
+        if dedup_key:
+            event["dedup_key"] = dedup_key
+        if action == "trigger":
+            event["payload"] = {"summary": summary or "", "source": source or "pdtray", "severity": severity}
+        body = await self._send("POST", self.urls.events, what="an Events API v2 event", body=event, auth=False)
+        if not isinstance(body, dict):
+            raise InvalidResponseError("The Events API answer was not a JSON object.")
+        return body
+
+
+def _field(body: Any, key: str, kind: type, what: str) -> Any:
+    if not isinstance(body, dict) or not isinstance(body.get(key), kind):
+        raise InvalidResponseError(
+            f"PagerDuty's answer for {what} lacked the expected '{key}' field; if a proxy sits between you and "
+            "PagerDuty, check the API URL."
+        )
+    return body[key]
+
+
+def _describe_transport_error(exc: httpx.TransportError) -> str:
+    if isinstance(exc, httpx.TimeoutException):
+        return "timed out"
+    if isinstance(exc, httpx.ConnectError):
+        return "connection failed"
+    return type(exc).__name__
+
+
+__all__ = ["PagerDutyClient", "PagerDutyError", "authorization_header"]
