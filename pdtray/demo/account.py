@@ -128,7 +128,13 @@ def _at_local(start: datetime, zone: str, clock: time, days_back: int = 0) -> da
 
 
 def _rotation(
-    start: datetime, zone: str, order: list[str], anchor: datetime, turn: timedelta, name: str = "Layer 1", **kw: object
+    start: datetime,
+    zone: str,
+    order: list[str],
+    anchor: datetime,
+    turn: timedelta,
+    name: str = "Layer 1",
+    **kw: object,
 ) -> Layer:
     """A layer whose turn running at ``start`` belongs to ``order[0]``, then ``order[1]``, and so on.
 
@@ -166,82 +172,172 @@ def build_account(start: datetime | None = None, *, extra_schedules: int = 0) ->
 
     ny = "America/New_York"
     primary = add(
-        "Platform Primary", ny, "First responder for the core platform (API, auth, queues).",
-        _rotation(start, ny, uid("Alice Nguyen", "Bob Okafor", "Hiro Tanaka", "Demo User"), _at_local(start, ny, nine, 7), week),
+        "Platform Primary",
+        ny,
+        "First responder for the core platform (API, auth, queues).",
+        _rotation(
+            start,
+            ny,
+            uid("Alice Nguyen", "Bob Okafor", "Hiro Tanaka", "Demo User"),
+            _at_local(start, ny, nine, 7),
+            week,
+        ),
     )
     # The demo user takes over from Alice ten minutes after the demo starts: a swap arranged as an override.
     primary.overrides.append(
-        Override(pd_id("override", "demo"), acct.me, start + DEMO_SHIFT_LEAD, start + DEMO_SHIFT_LEAD + DEMO_SHIFT_LENGTH)
+        Override(
+            pd_id("override", "demo"),
+            acct.me,
+            start + DEMO_SHIFT_LEAD,
+            start + DEMO_SHIFT_LEAD + DEMO_SHIFT_LENGTH,
+        )
     )
     add(
-        "Platform Secondary", ny, "Backup for Platform Primary.",
+        "Platform Secondary",
+        ny,
+        "Backup for Platform Primary.",
         _rotation(start, ny, uid("Grace Kim", "Noah Levi", "Quentin Roy"), _at_local(start, ny, nine, 7), week),
     )
     berlin = "Europe/Berlin"
     add(
-        "Payments Primary", berlin, "Checkout, billing and payment providers.",
-        _rotation(start, berlin, uid("Carmen Díaz", "Emma Schulz", "Demo User", "Farid Haddad"), _at_local(start, berlin, nine, 1), day),
+        "Payments Primary",
+        berlin,
+        "Checkout, billing and payment providers.",
+        _rotation(
+            start,
+            berlin,
+            uid("Carmen Díaz", "Emma Schulz", "Demo User", "Farid Haddad"),
+            _at_local(start, berlin, nine, 1),
+            day,
+        ),
     )
     add(
-        "Payments Secondary", berlin, "Backup for Payments Primary.",
-        _rotation(start, berlin, uid("Jonas Berg", "Ines Moreau", "Olga Petrova"), _at_local(start, berlin, nine, 1), day),
+        "Payments Secondary",
+        berlin,
+        "Backup for Payments Primary.",
+        _rotation(
+            start,
+            berlin,
+            uid("Jonas Berg", "Ines Moreau", "Olga Petrova"),
+            _at_local(start, berlin, nine, 1),
+            day,
+        ),
     )
     kolkata = "Asia/Kolkata"
     add(
-        "Data Pipeline", kolkata, "Ingestion and batch jobs; handoffs at 09:30 and 21:30 IST.",
-        _rotation(start, kolkata, uid("Deepak Iyer", "Kavya Rao", "Priya Nair"), _at_local(start, kolkata, time(9, 30), 1), timedelta(hours=12)),
+        "Data Pipeline",
+        kolkata,
+        "Ingestion and batch jobs; handoffs at 09:30 and 21:30 IST.",
+        _rotation(
+            start,
+            kolkata,
+            uid("Deepak Iyer", "Kavya Rao", "Priya Nair"),
+            _at_local(start, kolkata, time(9, 30), 1),
+            timedelta(hours=12),
+        ),
     )
     london = "Europe/London"
     add(
-        "Database On-Call", london, "Primary databases and replication. Still lists a deactivated user.",
-        _rotation(start, london, uid("Olga Petrova", "Sam Rivera", "Farid Haddad"), _at_local(start, london, time(10, 0), 7), week),
+        "Database On-Call",
+        london,
+        "Primary databases and replication. Still lists a deactivated user.",
+        _rotation(
+            start,
+            london,
+            uid("Olga Petrova", "Sam Rivera", "Farid Haddad"),
+            _at_local(start, london, time(10, 0), 7),
+            week,
+        ),
     )
     la = "America/Los_Angeles"
     add(
-        "Mobile Business Hours", la, "Mobile apps, covered 09:00-17:00 Pacific on weekdays only.",
+        "Mobile Business Hours",
+        la,
+        "Mobile apps, covered 09:00-17:00 Pacific on weekdays only.",
         _rotation(
-            start, la, uid("Quentin Roy", "Grace Kim"), _at_local(start, la, nine, 7), week,
+            start,
+            la,
+            uid("Quentin Roy", "Grace Kim"),
+            _at_local(start, la, nine, 7),
+            week,
             restrictions=(Restriction(nine, timedelta(hours=8), frozenset({1, 2, 3, 4, 5})),),
         ),
     )
     # Nobody on call right now: coverage resumes on the hour after next, and the gap is back 18 hours later.
     resume = (start + timedelta(hours=2)).replace(minute=0)
     add(
-        "Security Triage", "UTC", "Security reports; 18 h coverage a day, leaving a gap between regions.",
+        "Security Triage",
+        "UTC",
+        "Security reports; 18 h coverage a day, leaving a gap between regions.",
         _rotation(
-            start, "UTC", uid("Ines Moreau", "Jonas Berg"), _at_local(start, "UTC", time(0, 0), 7), day,
+            start,
+            "UTC",
+            uid("Ines Moreau", "Jonas Berg"),
+            _at_local(start, "UTC", time(0, 0), 7),
+            day,
             restrictions=(Restriction(resume.time(), timedelta(hours=18)),),
         ),
     )
     sydney = "Australia/Sydney"
     add(
-        "Networking", sydney, "Edge, DNS and load balancers.",
+        "Networking",
+        sydney,
+        "Edge, DNS and load balancers.",
         _rotation(start, sydney, uid("Liam O'Brien", "Mei Chen"), _at_local(start, sydney, time(8, 0), 7), week),
     )
     chicago = "America/Chicago"
     add(
-        "Customer Support Escalations", chicago, "Weekly rotation with a weekday daytime layer on top.",
-        _rotation(start, chicago, uid("Noah Levi", "Sam Rivera", "Alice Nguyen"), _at_local(start, chicago, nine, 7), week),
+        "Customer Support Escalations",
+        chicago,
+        "Weekly rotation with a weekday daytime layer on top.",
         _rotation(
-            start, chicago, uid("Bob Okafor", "Emma Schulz"), _at_local(start, chicago, nine, 7), day, name="Daytime",
+            start,
+            chicago,
+            uid("Noah Levi", "Sam Rivera", "Alice Nguyen"),
+            _at_local(start, chicago, nine, 7),
+            week,
+        ),
+        _rotation(
+            start,
+            chicago,
+            uid("Bob Okafor", "Emma Schulz"),
+            _at_local(start, chicago, nine, 7),
+            day,
+            name="Daytime",
             restrictions=(Restriction(nine, timedelta(hours=9), frozenset({1, 2, 3, 4, 5})),),
         ),
     )
     tokyo = "Asia/Tokyo"
     add(
-        "Search Primary", tokyo, "Search indexing and query serving.",
-        _rotation(start, tokyo, uid("Hiro Tanaka", "Mei Chen", "Kavya Rao"), _at_local(start, tokyo, time(10, 0), 7), week),
+        "Search Primary",
+        tokyo,
+        "Search indexing and query serving.",
+        _rotation(
+            start,
+            tokyo,
+            uid("Hiro Tanaka", "Mei Chen", "Kavya Rao"),
+            _at_local(start, tokyo, time(10, 0), 7),
+            week,
+        ),
     )
     add(
-        "SRE Weekend", "UTC", "Weekend cover, Saturday and Sunday only.",
+        "SRE Weekend",
+        "UTC",
+        "Weekend cover, Saturday and Sunday only.",
         _rotation(
-            start, "UTC", uid("Farid Haddad", "Grace Kim"), _at_local(start, "UTC", time(0, 0), 7), week,
+            start,
+            "UTC",
+            uid("Farid Haddad", "Grace Kim"),
+            _at_local(start, "UTC", time(0, 0), 7),
+            week,
             restrictions=(Restriction(time(0, 0), day, frozenset({6, 7})),),
         ),
     )
     add("Experimental Service", "UTC", "A new schedule nobody has been added to yet.")
     add(
-        "Interview Rotation", london, "Not used by any escalation policy, so never in /oncalls.",
+        "Interview Rotation",
+        london,
+        "Not used by any escalation policy, so never in /oncalls.",
         _rotation(start, london, uid("Olga Petrova", "Farid Haddad"), _at_local(start, london, nine, 7), week),
     )
 
@@ -308,7 +404,10 @@ def _add_extra(acct: Account, count: int) -> None:
         order = [people[(n + k) % len(people)] for k in range(3)]
         anchor = _at_local(acct.start, zone, time(9, 0), 7)
         schedule = DemoSchedule(
-            pd_id("schedule", name), name, f"Synthetic schedule {n + 1} for load tests.", zone,
+            pd_id("schedule", name),
+            name,
+            f"Synthetic schedule {n + 1} for load tests.",
+            zone,
             [Layer("Layer 1", tuple(order), anchor, timedelta(days=1), anchor - timedelta(days=30))],
         )
         acct.schedules[schedule.id] = schedule

@@ -103,7 +103,9 @@ class DemoAPI:
                 match = pattern.fullmatch(path)
                 if match and route_method == method:
                     with self._lock:
-                        return self._reply(*handler(kind=kind, query=query, headers=headers, body=body, **match.groupdict()))
+                        return self._reply(
+                            *handler(kind=kind, query=query, headers=headers, body=body, **match.groupdict())
+                        )
             if any(pattern.fullmatch(path) for _, pattern, _ in self._routes):
                 raise _error(405, "Method Not Allowed", 2000)
             raise _not_found()
@@ -167,7 +169,13 @@ class DemoAPI:
             raise _error(400, "Offset must be less than 10000", 2001, ["Offset must be less than 10000"])
         page = items[offset : offset + limit]
         total = len(items) if self._one(query, "total") == "true" else None
-        return 200, {key: page, "limit": limit, "offset": offset, "more": offset + len(page) < len(items), "total": total}
+        return 200, {
+            key: page,
+            "limit": limit,
+            "offset": offset,
+            "more": offset + len(page) < len(items),
+            "total": total,
+        }
 
     def _user_json(self, user: DemoUser, full: bool = True) -> Json:
         ref: Json = {
@@ -201,7 +209,11 @@ class DemoAPI:
         }
 
     def _schedule_summary(self, s: DemoSchedule) -> Json:
-        policies = [p for p in self.account.policies.values() if any(t.kind == "schedule" and t.id == s.id for lvl in p.levels for t in lvl)]
+        policies = [
+            p
+            for p in self.account.policies.values()
+            if any(t.kind == "schedule" and t.id == s.id for lvl in p.levels for t in lvl)
+        ]
         members = sorted({u for layer in s.layers for u in layer.users})
         return {
             "id": s.id,
@@ -229,8 +241,10 @@ class DemoAPI:
         if kind is not TokenKind.USER:
             raise ApiError(
                 400,
-                {"error": "Because this request was made using an account-level access token, we were unable to "
-                 "determine the user's identity. Please use a user-level token."},
+                {
+                    "error": "Because this request was made using an account-level access token, we were unable to "
+                    "determine the user's identity. Please use a user-level token."
+                },
             )
         return 200, {"user": self._user_json(self.account.users[self.account.me])}
 
@@ -244,7 +258,10 @@ class DemoAPI:
 
     def _list_schedules(self, *, query: Query, **_: Any) -> tuple[int, Any]:
         text = (self._one(query, "query") or "").casefold()
-        found = sorted((s for s in self.account.schedules.values() if text in s.name.casefold()), key=lambda s: s.name.casefold())
+        found = sorted(
+            (s for s in self.account.schedules.values() if text in s.name.casefold()),
+            key=lambda s: s.name.casefold(),
+        )
         return self._paginate(query, "schedules", [self._schedule_summary(s) for s in found])
 
     def _get_schedule(self, *, schedule_id: str, query: Query, **_: Any) -> tuple[int, Any]:
@@ -287,12 +304,20 @@ class DemoAPI:
                 for i, layer in enumerate(s.layers)
             ],
             overrides_subschedule={"name": "Overrides", "rendered_schedule_entries": []},
-            final_schedule={"name": "Final Schedule", "rendered_schedule_entries": entries, "rendered_coverage_percentage": coverage},
+            final_schedule={
+                "name": "Final Schedule",
+                "rendered_schedule_entries": entries,
+                "rendered_coverage_percentage": coverage,
+            },
         )
         return 200, {"schedule": body}
 
     def _entry(self, span: Span, zone: ZoneInfo | None) -> Json:
-        return {"start": _ts(span.start, zone), "end": _ts(span.end, zone), "user": self._user_json(self.account.users[span.user], full=False)}
+        return {
+            "start": _ts(span.start, zone),
+            "end": _ts(span.end, zone),
+            "user": self._user_json(self.account.users[span.user], full=False),
+        }
 
     def _create_overrides(self, *, kind: TokenKind, schedule_id: str, body: bytes, **_: Any) -> tuple[int, Any]:
         if kind is TokenKind.READ_ONLY:
@@ -309,7 +334,16 @@ class DemoAPI:
                 start, end = parse_timestamp(item["start"]), parse_timestamp(item["end"])
                 user_id = item["user"]["id"]
             except (KeyError, TypeError, ValueError):
-                raise ApiError(400, {"error": {"message": "Invalid Input Provided", "code": 2001, "errors": "Override is missing start, end or user"}}) from None
+                raise ApiError(
+                    400,
+                    {
+                        "error": {
+                            "message": "Invalid Input Provided",
+                            "code": 2001,
+                            "errors": "Override is missing start, end or user",
+                        }
+                    },
+                ) from None
             problem = None
             if user_id not in self.account.users or self.account.users[user_id].deleted_at:
                 problem = "User not found"
@@ -348,7 +382,11 @@ class DemoAPI:
         zone = self._zone(query, None)
         users_full = "users" in query.get("include[]", [])
         key = (
-            since, until, str(zone), users_full, self._one(query, "earliest"),
+            since,
+            until,
+            str(zone),
+            users_full,
+            self._one(query, "earliest"),
             tuple(sorted(query.get("user_ids[]", []))),
             tuple(sorted(query.get("schedule_ids[]", []))),
             tuple(sorted(query.get("escalation_policy_ids[]", []))),
@@ -361,7 +399,9 @@ class DemoAPI:
             self._oncall_cache[key] = rows
         return self._paginate(query, "oncalls", rows)
 
-    def _oncall_rows(self, query: Query, since: datetime, until: datetime, zone: ZoneInfo | None, users_full: bool) -> list[Json]:
+    def _oncall_rows(
+        self, query: Query, since: datetime, until: datetime, zone: ZoneInfo | None, users_full: bool
+    ) -> list[Json]:
         user_ids = set(query.get("user_ids[]", []))
         schedule_ids = set(query.get("schedule_ids[]", []))
         policy_ids = set(query.get("escalation_policy_ids[]", []))
@@ -383,7 +423,9 @@ class DemoAPI:
                             continue
                         schedule = self.account.schedules[target.id]
                         if target.id not in rendered:
-                            rendered[target.id] = render_final(schedule, since, max(until, since + timedelta(seconds=1)), overflow=True)
+                            rendered[target.id] = render_final(
+                                schedule, since, max(until, since + timedelta(seconds=1)), overflow=True
+                            )
                         spans = rendered[target.id]
                     seen_users: set[str] = set()
                     for span in spans:
@@ -420,7 +462,9 @@ class DemoAPI:
             "created_at": _ts(incident.created_at),
             "html_url": f"{self.base_url}/web/incidents/{incident.id}",
             "service": self._ref("service", service.id, service.name),
-            "assignments": [{"assignee": self._user_json(self.account.users[a], full=False)} for a in incident.assignees],
+            "assignments": [
+                {"assignee": self._user_json(self.account.users[a], full=False)} for a in incident.assignees
+            ],
         }
 
     def _list_incidents(self, *, query: Query, **_: Any) -> tuple[int, Any]:
@@ -428,19 +472,29 @@ class DemoAPI:
         user_ids = set(query.get("user_ids[]", []))
         urgencies = set(query.get("urgencies[]", []))
         found = [
-            i for i in sorted(self.account.incidents.values(), key=lambda i: i.created_at, reverse=True)
-            if i.status in statuses and (not user_ids or user_ids & set(i.assignees)) and (not urgencies or i.urgency in urgencies)
+            i
+            for i in sorted(self.account.incidents.values(), key=lambda i: i.created_at, reverse=True)
+            if i.status in statuses
+            and (not user_ids or user_ids & set(i.assignees))
+            and (not urgencies or i.urgency in urgencies)
         ]
         return self._paginate(query, "incidents", [self._incident_json(i) for i in found])
 
-    def _update_incident(self, *, kind: TokenKind, incident_id: str, headers: dict[str, str], body: bytes, **_: Any) -> tuple[int, Any]:
+    def _update_incident(
+        self, *, kind: TokenKind, incident_id: str, headers: dict[str, str], body: bytes, **_: Any
+    ) -> tuple[int, Any]:
         if kind is TokenKind.READ_ONLY:
             raise _error(403, "Access Denied", 2010, ["This API key is read-only."])
         incident = self.account.incidents.get(incident_id)
         if incident is None:
             raise _not_found("Incident Not Found", 5001)
         if kind is TokenKind.ACCOUNT and not headers.get("from"):
-            raise _error(400, "Invalid Input Provided", 2016, ["A valid user email address is required in the From header."])
+            raise _error(
+                400,
+                "Invalid Input Provided",
+                2016,
+                ["A valid user email address is required in the From header."],
+            )
         try:
             status = json.loads(body or b"{}")["incident"]["status"]
         except (ValueError, KeyError, TypeError):
@@ -459,7 +513,11 @@ class DemoAPI:
             event = json.loads(body or b"{}")
             assert isinstance(event, dict)
         except (ValueError, AssertionError):
-            return 400, {"status": "invalid event", "message": "Event object is invalid", "errors": ["Invalid JSON"]}
+            return 400, {
+                "status": "invalid event",
+                "message": "Event object is invalid",
+                "errors": ["Invalid JSON"],
+            }
         key = str(event.get("routing_key", ""))
         errors = []
         if len(key) != 32:
@@ -478,16 +536,25 @@ class DemoAPI:
             if not errors and service is None:
                 errors.append("The routing key does not match an integration")
             if errors:
-                return 400, {"status": "invalid event", "message": "Event object is invalid", "errors": errors}
+                return 400, {
+                    "status": "invalid event",
+                    "message": "Event object is invalid",
+                    "errors": errors,
+                }
             dedup = str(event.get("dedup_key") or f"pdtray-{len(self.account.incidents) + 1}")
             if action == "trigger":
                 number = max((i.number for i in self.account.incidents.values()), default=100) + 1
                 policy = self.account.policies[service.escalation_policy]  # type: ignore[union-attr]
                 first = self._first_responder(policy.levels[0]) if policy.levels else None
                 incident = Incident(
-                    f"PI{number:05d}", number, str(payload["summary"]), "triggered",
+                    f"PI{number:05d}",
+                    number,
+                    str(payload["summary"]),
+                    "triggered",
                     "high" if payload["severity"] in {"critical", "error"} else "low",
-                    service.id, [first] if first else [], self.now(),  # type: ignore[union-attr]
+                    service.id,
+                    [first] if first else [],
+                    self.now(),  # type: ignore[union-attr]
                 )
                 self.account.incidents[incident.id] = incident
         return 202, {"status": "success", "message": "Event processed", "dedup_key": dedup}

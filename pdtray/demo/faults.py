@@ -24,7 +24,9 @@ class Canned:
     path_prefix: str | None = None
 
     @classmethod
-    def json(cls, status: int, body: Any, headers: dict[str, str] | None = None, path_prefix: str | None = None) -> Canned:
+    def json(
+        cls, status: int, body: Any, headers: dict[str, str] | None = None, path_prefix: str | None = None
+    ) -> Canned:
         return cls(
             status,
             json.dumps(body).encode(),
@@ -55,7 +57,15 @@ class Faults:
         with self._lock:
             self._queue.extend(answers)
 
-    def rate_limit(self, count: int = 1, *, reset: float | None = None, retry_after: float | None = None, body: bool = True, path_prefix: str | None = None) -> None:
+    def rate_limit(
+        self,
+        count: int = 1,
+        *,
+        reset: float | None = None,
+        retry_after: float | None = None,
+        body: bool = True,
+        path_prefix: str | None = None,
+    ) -> None:
         """``count`` 429s, with or without PagerDuty's ratelimit headers and body."""
         headers = {}
         if reset is not None:
@@ -63,7 +73,11 @@ class Faults:
         if retry_after is not None:
             headers["Retry-After"] = f"{retry_after:g}"
         payload = {"error": {"message": "Rate Limit Exceeded", "code": 2020}}
-        answer = Canned.json(429, payload, headers, path_prefix) if body else Canned(429, b"", tuple(headers.items()), path_prefix)
+        answer = (
+            Canned.json(429, payload, headers, path_prefix)
+            if body
+            else Canned(429, b"", tuple(headers.items()), path_prefix)
+        )
         self.queue(*([answer] * count))
 
     def server_error(self, count: int = 1, *, status: int = 500, path_prefix: str | None = None) -> None:

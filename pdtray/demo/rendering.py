@@ -10,8 +10,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
-
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,9 @@ def layer_turns(layer: Layer, zone: ZoneInfo, since: datetime, until: datetime) 
         index += 1
 
 
-def _restriction_windows(restrictions: tuple[Restriction, ...], zone: ZoneInfo, since: datetime, until: datetime) -> list[tuple[datetime, datetime]]:
+def _restriction_windows(
+    restrictions: tuple[Restriction, ...], zone: ZoneInfo, since: datetime, until: datetime
+) -> list[tuple[datetime, datetime]]:
     windows = []
     first_day: date = since.astimezone(zone).date() - timedelta(days=7)
     last_day: date = until.astimezone(zone).date() + timedelta(days=1)
@@ -141,7 +143,7 @@ def render_final(schedule: DemoSchedule, since: datetime, until: datetime, *, ov
     )
     cuts = sorted({lo, hi, *(t for spans in sources for s in spans for t in (s.start, s.end) if lo < t < hi)})
     pieces: list[tuple[Span, int]] = []
-    for start, end in zip(cuts, cuts[1:], strict=False):
+    for start, end in pairwise(cuts):
         winner: tuple[str, int] | None = None
         for rank, spans in enumerate(sources):
             for span in spans:

@@ -13,7 +13,6 @@ import logging
 import os
 import threading
 import time
-
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Self
@@ -34,7 +33,7 @@ class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the stdlib's name
+    def log_message(self, format: str, *args: object) -> None:
         log.debug("demo %s", format % args)
 
     def _serve(self, method: str) -> None:
@@ -135,7 +134,9 @@ class DemoServer:
     def __enter__(self) -> Self:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
     # -- control and web pages ----------------------------------------------------------------------------------
@@ -166,5 +167,3 @@ class DemoServer:
             "A real account opens PagerDuty's own page here.</p>"
         )
         return Reply(200, page.encode(), (("Content-Type", "text/html; charset=utf-8"),))
-
-

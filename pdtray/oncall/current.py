@@ -22,7 +22,12 @@ def now_window(now: datetime) -> tuple[datetime, datetime]:
 
 
 def _row_order(row: OnCall) -> tuple[str, str, int, str]:
-    return (row.source_name.casefold(), row.escalation_policy.name.casefold(), row.escalation_level, row.user.name)
+    return (
+        row.source_name.casefold(),
+        row.escalation_policy.name.casefold(),
+        row.escalation_level,
+        row.user.name,
+    )
 
 
 def active_rows(rows: Iterable[OnCall], now: datetime) -> list[OnCall]:

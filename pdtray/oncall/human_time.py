@@ -23,7 +23,7 @@ def clock(t: datetime, tz: tzinfo | None = None) -> str:
 
 
 def day_label(t: datetime, now: datetime, tz: tzinfo | None = None) -> str:
-    """"today", "tomorrow", "yesterday", a weekday within the coming week, else a date."""
+    """ "today", "tomorrow", "yesterday", a weekday within the coming week, else a date."""
     day = to_display(t, tz).date()
     today = to_display(now, tz).date()
     delta = (day - today).days
@@ -40,7 +40,7 @@ def day_label(t: datetime, now: datetime, tz: tzinfo | None = None) -> str:
 
 
 def format_until(end: datetime | None, now: datetime, tz: tzinfo | None = None) -> str:
-    """"until 17:00 today", "until tomorrow 09:00", "until Tue 09:00"; None: "until further notice"."""
+    """ "until 17:00 today", "until tomorrow 09:00", "until Tue 09:00"; None: "until further notice"."""
     if end is None:
         return "until further notice"
     day = day_label(end, now, tz)
@@ -50,12 +50,12 @@ def format_until(end: datetime | None, now: datetime, tz: tzinfo | None = None) 
 
 
 def format_at(t: datetime, now: datetime, tz: tzinfo | None = None) -> str:
-    """"today at 17:00", "tomorrow at 09:00", "Tue at 09:00", "14 Dec at 09:00"."""
+    """ "today at 17:00", "tomorrow at 09:00", "Tue at 09:00", "14 Dec at 09:00"."""
     return f"{day_label(t, now, tz)} at {clock(t, tz)}"
 
 
 def format_duration(delta: timedelta) -> str:
-    """"45 min", "2 h 15 min", "3 h", "1 d 4 h"; rounded to the minute (to the hour beyond a day)."""
+    """ "45 min", "2 h 15 min", "3 h", "1 d 4 h"; rounded to the minute (to the hour beyond a day)."""
     seconds = abs(delta.total_seconds())
     if seconds < 60:
         return "less than a minute"
@@ -71,7 +71,7 @@ def format_duration(delta: timedelta) -> str:
 
 
 def format_relative(t: datetime, now: datetime) -> str:
-    """"in 2 h 15 min", "5 min ago", or "now" within half a minute."""
+    """ "in 2 h 15 min", "5 min ago", or "now" within half a minute."""
     delta = t - now
     if abs(delta) < timedelta(seconds=30):
         return "now"

@@ -13,7 +13,6 @@ from pdtray.oncall.models import MyShifts, OnCall, User
 LOOKAHEAD = timedelta(days=7)
 
 
-
 def shifts_window(now: datetime, lookahead: timedelta = LOOKAHEAD) -> tuple[datetime, datetime]:
     return now, now + lookahead
 

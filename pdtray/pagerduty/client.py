@@ -163,7 +163,13 @@ class PagerDutyClient:
                     if server_tries < self._retry.max_server_retries:
                         delay = self._retry.backoff(server_tries)
                         server_tries += 1
-                        log.info("network error on %s %s (%s); retry in %.1fs", method, what, type(exc).__name__, delay)
+                        log.info(
+                            "network error on %s %s (%s); retry in %.1fs",
+                            method,
+                            what,
+                            type(exc).__name__,
+                            delay,
+                        )
                         await self._sleep(delay)
                         continue
                     raise NetworkError(
@@ -208,7 +214,9 @@ class PagerDutyClient:
                         "between you and PagerDuty, check the API URL."
                     ) from None
 
-    async def _get_object(self, path: str, key: str, *, what: str, params: Params | None = None, me: bool = False) -> Json:
+    async def _get_object(
+        self, path: str, key: str, *, what: str, params: Params | None = None, me: bool = False
+    ) -> Json:
         body = await self._send("GET", self.urls.rest + path, what=what, params=params, me=me)
         return _field(body, key, dict, what)
 
@@ -222,7 +230,10 @@ class PagerDutyClient:
                 log.warning("%s: stopped at PagerDuty's offset cap of %d results", what, OFFSET_CAP)
                 return items
             body = await self._send(
-                "GET", self.urls.rest + path, what=what, params={**(params or {}), "limit": limit, "offset": offset}
+                "GET",
+                self.urls.rest + path,
+                what=what,
+                params={**(params or {}), "limit": limit, "offset": offset},
             )
             page = _field(body, key, list, what)
             items.extend(page)

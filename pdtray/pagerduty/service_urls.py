@@ -57,7 +57,9 @@ def check_url(url: str) -> str:
     return url.strip().rstrip("/")
 
 
-def resolve(region: str | Region = Region.US, base_url: str | None = None, events_url: str | None = None) -> ServiceURLs:
+def resolve(
+    region: str | Region = Region.US, base_url: str | None = None, events_url: str | None = None
+) -> ServiceURLs:
     """Picks the URLs for a region, or for a custom base URL (a proxy, or the demo server).
 
     A custom base URL also serves /v2/enqueue unless ``events_url`` says otherwise, which is how the demo server
@@ -72,6 +74,4 @@ def resolve(region: str | Region = Region.US, base_url: str | None = None, event
         raise ConfigurationError(
             f"Unknown PagerDuty service region '{region}'; use 'us' or 'eu' (or a custom API URL)."
         ) from None
-    return ServiceURLs(
-        rest=REST_URLS[chosen], events=check_url(events_url) if events_url else EVENTS_URLS[chosen]
-    )
+    return ServiceURLs(rest=REST_URLS[chosen], events=check_url(events_url) if events_url else EVENTS_URLS[chosen])

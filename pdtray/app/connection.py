@@ -1,0 +1,49 @@
+"""Which PagerDuty to talk to and with what token, from arguments, the environment, settings or the demo."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from pdtray.app.secrets import Token, TokenOrigin, load_token
+from pdtray.app.settings import Settings
+from pdtray.pagerduty import PagerDutyClient
+from pdtray.pagerduty.service_urls import resolve
+
+API_URL_ENV = "PAGERDUTY_API_URL"
+
+
+@dataclass(frozen=True)
+class Connection:
+    token: Token
+    region: str = "us"
+    base_url: str | None = None
+
+    def client(self, **options: object) -> PagerDutyClient:
+        return PagerDutyClient(self.token.value, region=self.region, base_url=self.base_url, **options)  # type: ignore[arg-type]
+
+    @property
+    def is_demo(self) -> bool:
+        return self.token.origin is TokenOrigin.DEMO
+
+
+def resolve_connection(settings: Settings, *, api_url: str | None = None, region: str | None = None) -> Connection:
+    """Command-line arguments win over the environment, which wins over settings.json.
+
+    The URL is checked before the token is looked up, so a bad URL is reported without touching the keyring.
+    """
+    base_url = api_url or os.environ.get(API_URL_ENV) or settings.api_url or None
+    chosen_region = region or settings.region
+    resolve(chosen_region, base_url)
+    return Connection(token=load_token(), region=chosen_region, base_url=base_url)
+
+
+@contextmanager
+def demo_connection() -> Iterator[Connection]:
+    """Starts the embedded demo PagerDuty for as long as the block runs; no token or account needed."""
+    from pdtray.demo.server import DemoServer
+
+    with DemoServer.from_environment() as server:
+        yield Connection(token=Token(server.token, TokenOrigin.DEMO), base_url=server.url)

@@ -1,0 +1,20 @@
+"""Where pdtray keeps its files: PDTRAY_CONFIG_DIR, else the platform's per-user config location."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+from pdtray import APP_NAME
+
+CONFIG_DIR_ENV = "PDTRAY_CONFIG_DIR"
+
+
+def config_dir() -> Path:
+    """~/.config/pdtray on Linux, ~/Library/Application Support/pdtray on macOS, %APPDATA%\\pdtray on Windows."""
+    override = os.environ.get(CONFIG_DIR_ENV)
+    if override:
+        return Path(override).expanduser()
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False, roaming=True))

@@ -1,0 +1,96 @@
+"""The questions pdtray asks PagerDuty, answered as domain objects: one place shared by the CLI and the tray.
+
+Each function makes the fewest requests that answer its question: "who is on call now" is a single paginated
+/oncalls query across the account, never one request per schedule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from pdtray.oncall import (
+    DecodeError,
+    MyShifts,
+    OnCall,
+    Schedule,
+    Timeline,
+    active_rows,
+    build_timeline,
+    decode_oncalls,
+    decode_rendered_entries,
+    decode_schedule,
+    decode_user,
+    my_shifts,
+    now_window,
+    shifts_window,
+    timeline_window,
+)
+from pdtray.oncall.models import User
+from pdtray.pagerduty import InvalidResponseError, PagerDutyClient
+
+
+def _invalid(what: str, exc: DecodeError) -> InvalidResponseError:
+    return InvalidResponseError(f"PagerDuty's answer for {what} contained {exc}, which pdtray cannot use.")
+
+
+async def schedules(client: PagerDutyClient, *, query: str | None = None) -> list[Schedule]:
+    raw = await client.schedules(query=query)
+    try:
+        return [decode_schedule(item) for item in raw]
+    except DecodeError as exc:
+        raise _invalid("schedules", exc) from None
+
+
+async def on_call_now(client: PagerDutyClient, now: datetime, *, schedule_ids: Iterable[str] = ()) -> list[OnCall]:
+    """Everyone on call at ``now``, every level, in one paginated query."""
+    since, until = now_window(now)
+    raw = await client.oncalls(since=since, until=until, schedule_ids=schedule_ids, include_users=True)
+    try:
+        return active_rows(decode_oncalls(raw), now)
+    except DecodeError as exc:
+        raise _invalid("on-call entries", exc) from None
+
+
+async def me(client: PagerDutyClient) -> User:
+    raw = await client.me()
+    try:
+        return decode_user(raw)
+    except DecodeError as exc:
+        raise _invalid("the current user", exc) from None
+
+
+async def shifts_of(client: PagerDutyClient, user: User, now: datetime) -> MyShifts:
+    """``user``'s shifts running now or starting within the next 7 days."""
+    since, until = shifts_window(now)
+    raw = await client.oncalls(since=since, until=until, user_ids=[user.id], include_users=True)
+    try:
+        return my_shifts(user, decode_oncalls(raw), now)
+    except DecodeError as exc:
+        raise _invalid("your on-call entries", exc) from None
+
+
+async def timeline(client: PagerDutyClient, schedule_id: str, now: datetime, *, hours: int = 24) -> Timeline:
+    since, until = timeline_window(now, hours)
+    raw = await client.schedule(schedule_id, since=since, until=until)
+    try:
+        return build_timeline(decode_schedule(raw), decode_rendered_entries(raw), since, until, now)
+    except DecodeError as exc:
+        raise _invalid(f"schedule {schedule_id}", exc) from None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One full refresh: who is on call now, and my shifts."""
+
+    taken_at: datetime
+    on_call_now: tuple[OnCall, ...]
+    mine: MyShifts
+
+
+async def full_refresh(client: PagerDutyClient, now: datetime, *, user: User | None = None) -> Snapshot:
+    """What the tray needs every poll. Pass ``user`` once known: who "me" is does not change between polls."""
+    rows = await on_call_now(client, now)
+    who = user or await me(client)
+    return Snapshot(taken_at=now, on_call_now=tuple(rows), mine=await shifts_of(client, who, now))

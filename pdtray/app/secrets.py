@@ -1,0 +1,113 @@
+"""The API token: from PAGERDUTY_TOKEN, else the OS keyring. Never written anywhere else.
+
+keyring is imported only when the token is first needed: backend discovery costs ~0.2 s and ~20 MB, and a
+command run with PAGERDUTY_TOKEN set never pays it. Keyring failures (no backend, locked collection, D-Bus errors)
+become TokenMissingError with a message saying what to do instead; there is no plain-text fallback.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from enum import StrEnum
+
+from pdtray.pagerduty.errors import TokenMissingError
+
+TOKEN_ENV = "PAGERDUTY_TOKEN"
+KEYRING_SERVICE = "pdtray"
+KEYRING_USERNAME = "pagerduty-api-token"
+
+
+class TokenOrigin(StrEnum):
+    ENVIRONMENT = "environment"
+    KEYRING = "keyring"
+    DEMO = "demo"
+
+
+@dataclass(frozen=True)
+class Token:
+    value: str
+    origin: TokenOrigin
+
+    def __repr__(self) -> str:  # never show the value, even in a debugger or a log of locals
+        return f"Token(origin={self.origin.value!r}, value=<hidden>)"
+
+    __str__ = __repr__
+
+
+class KeyringUnavailableError(TokenMissingError):
+    """No working OS keyring: the UI explains PAGERDUTY_TOKEN instead of storing the token in a file."""
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        #: what is wrong with the keyring, as a clause ("the OS keyring is locked; ...")
+        self.reason = reason
+
+
+def _keyring_problem(exc: Exception) -> KeyringUnavailableError:
+    from keyring import errors
+
+    if isinstance(exc, errors.KeyringLocked):
+        what = "the OS keyring is locked; unlock it (for example by logging in to the desktop session)"
+    elif isinstance(exc, errors.NoKeyringError):
+        what = "no OS keyring is available on this machine (no Secret Service, Keychain or Credential Manager)"
+    else:
+        what = f"the OS keyring could not be used ({type(exc).__name__})"
+    return KeyringUnavailableError(
+        f"{what[0].upper()}{what[1:]}. pdtray stores the API token only there; alternatively set the environment "
+        f"variable {TOKEN_ENV}.",
+        reason=what,
+    )
+
+
+def read_keyring_token() -> str | None:
+    import keyring
+    from keyring.errors import KeyringError
+
+    try:
+        return keyring.get_password(KEYRING_SERVICE, KEYRING_USERNAME) or None
+    except (KeyringError, RuntimeError, OSError) as exc:
+        raise _keyring_problem(exc) from None
+
+
+def write_keyring_token(token: str) -> None:
+    import keyring
+    from keyring.errors import KeyringError
+
+    try:
+        keyring.set_password(KEYRING_SERVICE, KEYRING_USERNAME, token.strip())
+    except (KeyringError, RuntimeError, OSError) as exc:
+        raise _keyring_problem(exc) from None
+
+
+def delete_keyring_token() -> None:
+    import keyring
+    from keyring.errors import KeyringError, PasswordDeleteError
+
+    try:
+        keyring.delete_password(KEYRING_SERVICE, KEYRING_USERNAME)
+    except PasswordDeleteError:
+        return
+    except (KeyringError, RuntimeError, OSError) as exc:
+        raise _keyring_problem(exc) from None
+
+
+def load_token() -> Token:
+    """The token to use, or TokenMissingError saying how to provide one."""
+    from_env = os.environ.get(TOKEN_ENV, "").strip()
+    if from_env:
+        return Token(from_env, TokenOrigin.ENVIRONMENT)
+    try:
+        stored = read_keyring_token()
+    except KeyringUnavailableError as exc:
+        raise KeyringUnavailableError(
+            f"No PagerDuty API token: {TOKEN_ENV} is not set, and {exc.reason}. Set {TOKEN_ENV}, or try pdtray "
+            "without an account with --demo.",
+            reason=exc.reason,
+        ) from None
+    if stored:
+        return Token(stored, TokenOrigin.KEYRING)
+    raise TokenMissingError(
+        f"No PagerDuty API token: enter one in pdtray's Settings (it is kept in the OS keyring) or set {TOKEN_ENV}. "
+        "To try pdtray without an account, add --demo."
+    )

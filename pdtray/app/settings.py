@@ -1,0 +1,196 @@
+"""Settings other than the token, declared as data and kept in settings.json in the config dir.
+
+Each field carries its label, help text and check, so the settings dialog can be generated from the declaration
+and the loader can reject a bad value field by field instead of discarding the whole file. Writes are atomic
+(temporary file, fsync, rename). A file that cannot be read at all is kept aside under a new name, never deleted,
+and defaults are used, with a warning the UI shows.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import MISSING, asdict, dataclass, field, fields, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pdtray.app.paths import config_dir
+
+SETTINGS_FILE = "settings.json"
+
+
+def _region(value: Any) -> str:
+    if value not in ("us", "eu"):
+        raise ValueError("must be 'us' or 'eu'")
+    return value
+
+
+def _url(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError("must be text")
+    if value:
+        from pdtray.pagerduty.service_urls import check_url
+
+        check_url(value)
+    return value
+
+
+def _poll(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 30 <= value <= 3600:
+        raise ValueError("must be a whole number of seconds from 30 to 3600")
+    return value
+
+
+def _lead_times(value: Any) -> list[int]:
+    if not isinstance(value, list) or not all(
+        isinstance(v, int) and not isinstance(v, bool) and 0 < v <= 7 * 86400 for v in value
+    ):
+        raise ValueError("must be a list of seconds, each more than 0 and at most 7 days")
+    return sorted(set(value), reverse=True)
+
+
+def _ids(value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise ValueError("must be a list of schedule IDs")
+    return list(dict.fromkeys(value))
+
+
+def _zone(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError("must be a time zone name such as Europe/Berlin, or empty for local time")
+    if value:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"'{value}' is not a known time zone") from None
+    return value
+
+
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("must be true or false")
+    return value
+
+
+def _setting(default: Any, label: str, help: str, check: Callable[[Any], Any]) -> Any:
+    factory = (lambda: list(default)) if isinstance(default, list) else None
+    meta = {"label": label, "help": help, "check": check}
+    return field(default_factory=factory, metadata=meta) if factory else field(default=default, metadata=meta)
+
+
+@dataclass(frozen=True)
+class Settings:
+    region: str = _setting("us", "Service region", "Where your PagerDuty account lives: US or EU.", _region)
+    api_url: str = _setting(
+        "",
+        "Custom API URL",
+        "Overrides the region, for a proxy. Must be https (http only for this machine).",
+        _url,
+    )
+    poll_interval: int = _setting(60, "Refresh every", "Seconds between refreshes (30 s to 1 h).", _poll)
+    lead_times: list[int] = _setting(
+        [12 * 3600, 15 * 60],
+        "Remind me before my shift",
+        "How long before each of your shifts to notify you.",
+        _lead_times,
+    )
+    watched_schedules: list[str] = _setting(
+        [],
+        "Watched schedules",
+        "Shown in the tooltip and first in the list; empty: the schedules you are in.",
+        _ids,
+    )
+    display_time_zone: str = _setting(
+        "", "Display time zone", "Show times in this zone instead of this computer's local time.", _zone
+    )
+    launch_at_login: bool = _setting(False, "Launch at login", "Start pdtray when you log in.", _bool)
+
+
+def setting_fields() -> list[Any]:
+    """The declared settings, in order, for the dialog to build its rows from."""
+    return list(fields(Settings))
+
+
+def _default(f: Any) -> Any:
+    return f.default_factory() if f.default is MISSING else f.default
+
+
+@dataclass(frozen=True)
+class LoadedSettings:
+    settings: Settings
+    #: problems to show the user (a corrupt file set aside, values replaced by defaults)
+    warnings: tuple[str, ...] = ()
+
+
+def settings_path(directory: Path | None = None) -> Path:
+    return (directory or config_dir()) / SETTINGS_FILE
+
+
+def load_settings(directory: Path | None = None, *, clock: Callable[[], datetime] = datetime.now) -> LoadedSettings:
+    path = settings_path(directory)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return LoadedSettings(Settings())
+    except OSError as exc:
+        return LoadedSettings(Settings(), (f"Could not read {path} ({exc.strerror}); using default settings.",))
+    try:
+        data = json.loads(raw.decode("utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
+    except (UnicodeDecodeError, ValueError):
+        aside = path.with_name(f"{path.name}.corrupt-{clock().strftime('%Y%m%d-%H%M%S')}")
+        try:
+            path.replace(aside)
+            kept = f"it was kept as {aside.name}"
+        except OSError:
+            kept = "it could not be moved aside"
+        return LoadedSettings(
+            Settings(),
+            (f"The settings file {path} was not readable and {kept}; default settings are in use.",),
+        )
+    values: dict[str, Any] = {}
+    warnings = []
+    for f in fields(Settings):
+        if f.name not in data:
+            continue
+        try:
+            values[f.name] = f.metadata["check"](data[f.name])
+        except ValueError as exc:
+            values[f.name] = _default(f)
+            warnings.append(f"Setting '{f.metadata['label']}' in {path.name} {exc}; using the default.")
+    return LoadedSettings(Settings(**values), tuple(warnings))
+
+
+def save_settings(settings: Settings, directory: Path | None = None) -> Path:
+    """Writes atomically: a crash mid-write leaves the previous file, never half of one."""
+    path = settings_path(directory)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = json.dumps(asdict(settings), indent=2, sort_keys=True).encode() + b"\n"
+    fd, tmp = tempfile.mkstemp(prefix=".settings-", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def updated(settings: Settings, **changes: Any) -> Settings:
+    """A copy with ``changes`` checked the same way as values loaded from the file."""
+    checked = {}
+    for f in fields(Settings):
+        if f.name in changes:
+            checked[f.name] = f.metadata["check"](changes[f.name])
+    unknown = set(changes) - set(checked)
+    if unknown:
+        raise KeyError(f"unknown settings: {', '.join(sorted(unknown))}")
+    return replace(settings, **checked)

@@ -1,0 +1,1 @@
+"""The ``pdtray`` command line: readable tables, or ``--json`` for scripts."""

@@ -1,0 +1,216 @@
+"""``pdtray [options] COMMAND``: the entry point of both the command line and (with no command) the tray app.
+
+Exit codes: 0 ok, 2 usage, 3 missing or rejected token or bad configuration, 4 API or network failure. Errors are
+one line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Callable, Coroutine, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from datetime import UTC, datetime, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pdtray import __version__
+from pdtray.app import queries
+from pdtray.app.connection import Connection, demo_connection, resolve_connection
+from pdtray.app.settings import Settings, load_settings
+from pdtray.cli import output
+from pdtray.pagerduty import ConfigurationError, CredentialsError, PagerDutyError
+
+EXIT_OK, EXIT_USAGE, EXIT_CONFIG, EXIT_API = 0, 2, 3, 4
+
+DESCRIPTION = "PagerDuty on-call in the desktop tray. With no command, starts the tray app."
+EPILOG = """commands:
+  help [COMMAND]          this text, or one command's
+  schedules               the account's schedules
+  oncall [--schedule ID]  who is on call now, every escalation level
+  timeline SCHEDULE_ID    one schedule's handoffs and gaps for the next --hours (24)
+  next                    your shifts now and in the next 7 days
+
+The token comes from PAGERDUTY_TOKEN, else the OS keyring (set it in the tray app's Settings).
+Try it without an account: pdtray --demo oncall"""
+
+
+def _add_common(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    """Options accepted before or after the command (defaults only on the top level, so a later one wins)."""
+
+    def default(value: Any) -> Any:
+        return argparse.SUPPRESS if suppress else value
+
+    parser.add_argument("--json", action="store_true", default=default(False), help="print JSON instead of a table")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        default=default(False),
+        help="use the embedded demo account (no token needed)",
+    )
+    parser.add_argument(
+        "--api-url",
+        metavar="URL",
+        default=default(None),
+        help="custom PagerDuty API base URL (env PAGERDUTY_API_URL)",
+    )
+    parser.add_argument("--region", choices=["us", "eu"], default=default(None), help="PagerDuty service region")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pdtray",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"pdtray {__version__}")
+    _add_common(parser, suppress=False)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    helper = sub.add_parser("help", help="show help")
+    helper.add_argument("topic", nargs="?", metavar="COMMAND")
+    for name, text in [("schedules", "list schedules"), ("next", "my shifts now and in the next 7 days")]:
+        _add_common(sub.add_parser(name, help=text, description=text), suppress=True)
+    oncall = sub.add_parser(
+        "oncall", help="who is on call now", description="Who is on call now, every escalation level."
+    )
+    oncall.add_argument("--schedule", action="append", default=[], metavar="ID", help="only this schedule (repeatable)")
+    _add_common(oncall, suppress=True)
+    timeline = sub.add_parser(
+        "timeline", help="one schedule's timeline", description="Handoffs and gaps of one schedule."
+    )
+    timeline.add_argument("schedule_id", metavar="SCHEDULE_ID")
+    timeline.add_argument("--hours", type=_hours, default=24, help="how far ahead, in hours (1-744, default 24)")
+    _add_common(timeline, suppress=True)
+    return parser
+
+
+def _hours(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of hours") from None
+    if not 1 <= value <= 744:
+        raise argparse.ArgumentTypeError("must be from 1 to 744 (31 days)")
+    return value
+
+
+class CommandContext:
+    """What every command needs: a connection, the clock reading, and the display time zone."""
+
+    def __init__(self, connection: Connection, settings: Settings, now: datetime) -> None:
+        self.connection = connection
+        self.now = now
+        self.tz: tzinfo | None = ZoneInfo(settings.display_time_zone) if settings.display_time_zone else None
+
+    @property
+    def zone_name(self) -> str:
+        if self.tz is not None:
+            return str(self.tz)
+        return f"local time, {self.now.astimezone().tzname()}"
+
+
+Result = tuple[Any, str]  # (what --json prints, what a person reads)
+
+
+async def cmd_schedules(ctx: CommandContext, args: argparse.Namespace) -> Result:
+    async with ctx.connection.client() as client:
+        items = await queries.schedules(client)
+    return [output.schedule_json(s) for s in items], output.schedules_text(items)
+
+
+async def cmd_oncall(ctx: CommandContext, args: argparse.Namespace) -> Result:
+    async with ctx.connection.client() as client:
+        if args.schedule:
+            await _check_schedules_exist(client, args.schedule, ctx.now)
+        rows = await queries.on_call_now(client, ctx.now, schedule_ids=args.schedule)
+    return [output.oncall_json(r) for r in rows], output.oncall_text(rows, ctx.now, ctx.tz)
+
+
+async def _check_schedules_exist(client: Any, schedule_ids: Sequence[str], now: datetime) -> None:
+    """/oncalls silently ignores unknown schedule IDs; a typo should say so instead of "nobody on call"."""
+    known = {s.id for s in await queries.schedules(client)}
+    missing = [s for s in schedule_ids if s not in known]
+    if missing:
+        from pdtray.pagerduty import NotFoundError
+
+        raise NotFoundError(f"PagerDuty has no schedule with ID {', '.join(missing)}; `pdtray schedules` lists them.")
+
+
+async def cmd_timeline(ctx: CommandContext, args: argparse.Namespace) -> Result:
+    async with ctx.connection.client() as client:
+        result = await queries.timeline(client, args.schedule_id, ctx.now, hours=args.hours)
+    return output.timeline_json(result), output.timeline_text(result, ctx.now, ctx.tz, ctx.zone_name)
+
+
+async def cmd_next(ctx: CommandContext, args: argparse.Namespace) -> Result:
+    async with ctx.connection.client() as client:
+        user = await queries.me(client)
+        mine = await queries.shifts_of(client, user, ctx.now)
+    return output.next_json(mine), output.next_text(mine, ctx.now, ctx.tz)
+
+
+COMMANDS: dict[str, Callable[[CommandContext, argparse.Namespace], Coroutine[Any, Any, Result]]] = {
+    "schedules": cmd_schedules,
+    "oncall": cmd_oncall,
+    "timeline": cmd_timeline,
+    "next": cmd_next,
+}
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"pdtray: {message}", file=sys.stderr)
+    return code
+
+
+def run_command(args: argparse.Namespace) -> int:
+    loaded = load_settings()
+    for warning in loaded.warnings:
+        print(f"pdtray: warning: {warning}", file=sys.stderr)
+    connect: AbstractContextManager[Connection]
+    if args.demo:
+        connect = demo_connection()
+    else:
+        try:
+            connect = nullcontext(resolve_connection(loaded.settings, api_url=args.api_url, region=args.region))
+        except PagerDutyError as exc:
+            return _fail(str(exc), EXIT_CONFIG)
+    with connect as connection:
+        ctx = CommandContext(connection, loaded.settings, datetime.now(UTC))
+        try:
+            data, text = asyncio.run(COMMANDS[args.command](ctx, args))
+        except (CredentialsError, ConfigurationError) as exc:
+            return _fail(str(exc), EXIT_CONFIG)
+        except PagerDutyError as exc:
+            return _fail(str(exc), EXIT_API)
+    if args.json:
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        print(text)
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "help":
+        if args.topic is None:
+            parser.print_help()
+            return EXIT_OK
+        if args.topic not in COMMANDS:
+            return _fail(f"no command '{args.topic}'; try `pdtray help`", EXIT_USAGE)
+        parser.parse_args([args.topic, "--help"])
+    if args.command is None:
+        # The tray app arrives with the tray issue; until then, say what there is.
+        parser.print_help()
+        return EXIT_OK
+    try:
+        return run_command(args)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
