@@ -52,6 +52,9 @@ class Faults:
     _queue: deque[Canned] = field(default_factory=deque)
     _log: list[LoggedRequest] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _in_flight: int = 0
+    #: the most API requests the server was answering at the same moment
+    max_in_flight: int = 0
 
     def queue(self, *answers: Canned) -> None:
         with self._lock:
@@ -105,6 +108,15 @@ class Faults:
         with self._lock:
             self._log.append(entry)
 
+    def begin(self) -> None:
+        with self._lock:
+            self._in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self._in_flight)
+
+    def end(self) -> None:
+        with self._lock:
+            self._in_flight -= 1
+
     @property
     def requests(self) -> list[LoggedRequest]:
         with self._lock:
@@ -115,6 +127,7 @@ class Faults:
             self._queue.clear()
             self._log.clear()
             self.latency = 0.0
+            self.max_in_flight = 0
 
     def configure(self, spec: dict[str, Any]) -> None:
         """Applies a JSON description (from the /_demo/faults control endpoint or the environment)."""

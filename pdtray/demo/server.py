@@ -32,6 +32,9 @@ ENV_FAULTS = "PDTRAY_DEMO_FAULTS"
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; without TCP_NODELAY, Nagle's algorithm and the client's delayed ACK
+    # add ~40 ms to every keep-alive request.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: object) -> None:
         log.debug("demo %s", format % args)
@@ -60,13 +63,18 @@ class _Handler(BaseHTTPRequestHandler):
                 from_header=headers.get("from", ""),
             )
         )
-        if demo.faults.latency:
-            time.sleep(demo.faults.latency)
-        canned = demo.faults.take(parts.path)
-        if canned is not None:
-            self._send(Reply(canned.status, canned.body, canned.headers))
-            return
-        self._send(demo.api.handle(method, parts.path, query, headers, body))
+        demo.faults.begin()
+        try:
+            if demo.faults.latency:
+                time.sleep(demo.faults.latency)
+            canned = demo.faults.take(parts.path)
+            if canned is not None:
+                reply = Reply(canned.status, canned.body, canned.headers)
+            else:
+                reply = demo.api.handle(method, parts.path, query, headers, body)
+        finally:
+            demo.faults.end()
+        self._send(reply)
 
     def _send(self, reply: Reply) -> None:
         self.send_response(reply.status)
@@ -121,7 +129,9 @@ class DemoServer:
         return server
 
     def start(self) -> Self:
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="pdtray-demo-server", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="pdtray-demo-server", daemon=True
+        )
         self._thread.start()
         return self
 

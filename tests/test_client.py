@@ -1,0 +1,423 @@
+"""The PagerDuty client against the demo server over real HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import math
+import random
+import socket
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from conftest import run
+from pdtray.demo import DemoServer
+from pdtray.demo.faults import Canned
+from pdtray.pagerduty import (
+    AccessDeniedError,
+    BadRequestError,
+    ConfigurationError,
+    InsecureURLError,
+    InvalidResponseError,
+    NetworkError,
+    NotFoundError,
+    PagerDutyClient,
+    RateLimitedError,
+    RetryPolicy,
+    ServerError,
+    TokenMissingError,
+    TokenRejectedError,
+    UserTokenRequiredError,
+)
+from pdtray.pagerduty.client import OFFSET_CAP, authorization_header
+
+NOW_WINDOW = timedelta(seconds=1)
+
+
+async def _call(client: PagerDutyClient, method: str, *args, **kwargs):
+    async with client:
+        return await getattr(client, method)(*args, **kwargs)
+
+
+def _api_requests(demo: DemoServer) -> list:
+    return demo.faults.requests
+
+
+# -- requests as sent -------------------------------------------------------------------------------------------
+
+
+def test_sends_token_and_v2_accept_header(demo, make_client):
+    me = run(_call(make_client(), "me"))
+    assert me["email"] == "demo@pdtray.example"
+    [request] = _api_requests(demo)
+    assert request.auth_scheme == "Token"
+    assert request.accept == "application/vnd.pagerduty+json;version=2"
+
+
+@pytest.mark.parametrize(
+    ("given", "header"),
+    [
+        ("abc123", "Token token=abc123"),
+        ("  abc123\n", "Token token=abc123"),
+        ("Bearer xyz", "Bearer xyz"),
+        ("pdus+_0XBPWCC", "Bearer pdus+_0XBPWCC"),
+        ("Token token=abc", "Token token=abc"),
+    ],
+)
+def test_authorization_header_forms(given, header):
+    assert authorization_header(given) == header
+
+
+def test_bearer_token_is_accepted_by_the_demo(demo, make_client):
+    me = run(_call(make_client(f"Bearer {demo.token}"), "me"))
+    assert me["name"] == "Demo User"
+    assert _api_requests(demo)[0].auth_scheme == "Bearer"
+
+
+def test_many_pages_follow_more_and_offset(make_client):
+    with DemoServer(extra_schedules=300) as big:
+        client = PagerDutyClient(big.token, base_url=big.url)
+        now = datetime.now(UTC)
+        rows = run(_call(client, "oncalls", since=now, until=now + NOW_WINDOW))
+        requests = big.faults.requests
+    # 300 synthetic schedules, each at levels 1-3 of three policies and never in a gap: 900 rows, plus the base
+    # account's rows (at least 15).
+    assert len(rows) >= 915
+    assert len(requests) == math.ceil(len(rows) / 100)
+    offsets = [int(dict(r.query)["offset"]) for r in requests]
+    assert offsets == [100 * i for i in range(len(requests))]
+    assert all(dict(r.query)["limit"] == "100" for r in requests)
+    # the include[] set filter goes out in PagerDuty's repeated-bracket form
+    assert ("include[]", "users") in requests[0].query
+    # every row came once: no page was skipped or fetched twice
+    keys = {(r["escalation_policy"]["id"], r["escalation_level"], r["user"]["id"], r["start"]) for r in rows}
+    assert len(keys) == len(rows)
+
+
+def test_offset_advances_by_what_came_back(demo, make_client):
+    short_page = {"schedules": [{"id": "PX1", "name": "a"}, {"id": "PX2", "name": "b"}], "more": True, "limit": 100}
+    demo.faults.queue(Canned.json(200, short_page))
+    items = run(_call(make_client(), "schedules"))
+    assert [i["id"] for i in items[:2]] == ["PX1", "PX2"]
+    # then the real account's 14 schedules from offset 2 on: the 3rd by name is "Database On-Call"
+    assert len(items) == 2 + 12
+    assert items[2]["name"] == "Database On-Call"
+    assert [dict(r.query)["offset"] for r in _api_requests(demo)] == ["0", "2"]
+
+
+def test_pagination_stops_at_the_offset_cap(demo, make_client):
+    page = {"schedules": [{"id": f"P{i}", "name": str(i)} for i in range(100)], "more": True, "limit": 100}
+    demo.faults.queue(*[Canned.json(200, page)] * 101)
+    items = run(_call(make_client(), "schedules"))
+    requests = _api_requests(demo)
+    assert len(items) == OFFSET_CAP
+    assert len(requests) == 100
+    assert max(int(dict(r.query)["offset"]) + int(dict(r.query)["limit"]) for r in requests) == OFFSET_CAP
+
+
+def test_set_filters_and_booleans(demo, make_client):
+    now = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+    run(_call(make_client(), "oncalls", since=now, until=now, user_ids=["PA", "PB"], earliest=True))
+    query = _api_requests(demo)[0].query
+    assert [v for k, v in query if k == "user_ids[]"] == ["PA", "PB"]
+    assert ("earliest", "true") in query
+    assert ("since", "2026-11-22T12:00:00+00:00") in query
+
+
+# -- rate limits and retries ------------------------------------------------------------------------------------
+
+
+def test_429_waits_for_ratelimit_reset(demo, make_client, sleeps):
+    demo.faults.rate_limit(2, reset=7)
+    me = run(_call(make_client(), "me"))
+    assert me["name"] == "Demo User"
+    assert sleeps.delays == [7, 7]
+    assert len(_api_requests(demo)) == 3
+
+
+def test_429_uses_retry_after_when_no_ratelimit_headers(demo, make_client, sleeps):
+    demo.faults.rate_limit(1, retry_after=3)
+    run(_call(make_client(), "me"))
+    assert sleeps.delays == [3]
+
+
+def test_429_without_headers_or_body_backs_off_exponentially_with_jitter(demo, make_client, sleeps):
+    demo.faults.rate_limit(3, body=False)
+    policy = RetryPolicy(base_backoff=1.0, rng=random.Random(7))
+    run(_call(make_client(retry=policy), "me"))
+    # attempt n waits within [half, all] of 1 s * 2**n
+    assert len(sleeps.delays) == 3
+    for attempt, delay in enumerate(sleeps.delays):
+        assert 0.5 * 2**attempt <= delay <= 2**attempt
+    assert len(set(sleeps.delays)) == 3
+
+
+def test_429_that_persists_gives_up_with_a_rate_limited_error(demo, make_client, sleeps):
+    demo.faults.rate_limit(10, reset=1)
+    with pytest.raises(RateLimitedError) as caught:
+        run(_call(make_client(retry=RetryPolicy(max_rate_limit_retries=2)), "me"))
+    assert len(_api_requests(demo)) == 3
+    assert sleeps.delays == [1, 1]
+    assert "rate limit" in str(caught.value)
+
+
+def test_429_with_a_distant_reset_is_not_waited_for(demo, make_client, sleeps):
+    demo.faults.rate_limit(1, reset=600)
+    with pytest.raises(RateLimitedError) as caught:
+        run(_call(make_client(), "me"))
+    assert caught.value.retry_after == 600
+    assert sleeps.delays == []
+    assert "600 s" in str(caught.value)
+
+
+def test_5xx_then_success(demo, make_client, sleeps):
+    demo.faults.server_error(2, status=503)
+    schedules = run(_call(make_client(), "schedules"))
+    assert len(schedules) == 14
+    assert len(sleeps.delays) == 2
+    assert len(_api_requests(demo)) == 3
+
+
+def test_408_is_retried(demo, make_client, sleeps):
+    demo.faults.queue(Canned(408, b""))
+    run(_call(make_client(), "me"))
+    assert len(_api_requests(demo)) == 2
+
+
+def test_5xx_that_persists_raises_server_error_after_bounded_retries(demo, make_client, sleeps):
+    demo.faults.server_error(10, status=500)
+    with pytest.raises(ServerError) as caught:
+        run(_call(make_client(retry=RetryPolicy(max_server_retries=3)), "me"))
+    assert len(_api_requests(demo)) == 4
+    assert "HTTP 500" in str(caught.value)
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 409, 422])
+def test_other_4xx_are_never_retried(demo, make_client, sleeps, status):
+    demo.faults.queue(Canned.json(status, {"error": {"message": "no", "code": 2001}}))
+    with pytest.raises(Exception):  # noqa: B017 - the type is checked per status elsewhere
+        run(_call(make_client(), "schedules"))
+    assert len(_api_requests(demo)) == 1
+    assert sleeps.delays == []
+
+
+def test_network_error_after_retries_names_the_host(sleeps):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed once the block ends: nothing listens there
+    client = PagerDutyClient("tok", base_url=f"http://127.0.0.1:{port}", sleep=sleeps)
+    with pytest.raises(NetworkError) as caught:
+        run(_call(client, "me"))
+    assert len(sleeps.delays) == 3
+    assert "127.0.0.1" in str(caught.value)
+    assert "network" in str(caught.value)
+
+
+def test_one_request_in_flight_per_token(demo):
+    demo.faults.latency = 0.15
+
+    async def scenario() -> None:
+        a = PagerDutyClient(demo.token, base_url=demo.url)
+        b = PagerDutyClient(demo.token, base_url=demo.url)
+        async with a, b:
+            await asyncio.gather(a.me(), b.me(), a.schedules(), b.user(demo.account.me))
+
+    run(scenario())
+    assert len(demo.faults.requests) == 4
+    assert demo.faults.max_in_flight == 1
+
+
+def test_different_tokens_do_not_wait_for_each_other(demo):
+    demo.faults.latency = 0.15
+
+    async def scenario() -> None:
+        a = PagerDutyClient(demo.token, base_url=demo.url)
+        b = PagerDutyClient("demo-account-token", base_url=demo.url)
+        async with a, b:
+            await asyncio.gather(a.schedules(), b.schedules())
+
+    run(scenario())
+    assert demo.faults.max_in_flight == 2
+
+
+# -- typed errors -----------------------------------------------------------------------------------------------
+
+
+def test_401_says_token_rejected_or_wrong_region(make_client):
+    with pytest.raises(TokenRejectedError) as caught:
+        run(_call(make_client("not-a-real-token"), "schedules"))
+    message = str(caught.value)
+    assert "rejected the API token" in message
+    assert "region" in message
+    assert caught.value.status == 401
+
+
+def test_401_with_a_non_json_body(demo, make_client):
+    demo.faults.queue(Canned(401, b"Unauthorized", (("Content-Type", "text/plain"),)))
+    with pytest.raises(TokenRejectedError) as caught:
+        run(_call(make_client(), "schedules"))
+    assert "PagerDuty said" not in str(caught.value)
+
+
+def test_403_read_only_token(demo, make_client):
+    incident = next(iter(demo.account.incidents))
+    with pytest.raises(AccessDeniedError) as caught:
+        run(_call(make_client("demo-readonly-token"), "update_incident", incident, status="acknowledged"))
+    assert f"incident {incident}" in str(caught.value)
+    assert "read-only" in str(caught.value)
+
+
+def test_404_names_the_missing_schedule(make_client):
+    now = datetime.now(UTC)
+    with pytest.raises(NotFoundError) as caught:
+        run(_call(make_client(), "schedule", "PNOSUCH", since=now, until=now + timedelta(hours=1)))
+    assert "schedule PNOSUCH" in str(caught.value)
+    assert "Schedule Not Found" in str(caught.value)
+
+
+def test_account_token_on_users_me_asks_for_a_user_token(make_client):
+    with pytest.raises(UserTokenRequiredError) as caught:
+        run(_call(make_client("demo-account-token"), "me"))
+    assert "user token" in str(caught.value)
+
+
+def test_errors_as_a_string_from_override_creation(demo, make_client):
+    schedule = demo.account.schedule_by_name("Platform Primary")
+    past = datetime.now(UTC) - timedelta(days=2)
+    with pytest.raises(BadRequestError) as caught:
+        run(
+            _call(
+                make_client(),
+                "create_override",
+                schedule.id,
+                user_id=demo.account.me,
+                start=past,
+                end=past + timedelta(hours=1),
+            )
+        )
+    assert "Invalid Input Provided — Overrides cannot be created in the past" in str(caught.value)
+
+
+def test_error_as_a_list(demo, make_client):
+    demo.faults.queue(Canned.json(400, {"error": ["first problem", "second problem"]}))
+    with pytest.raises(BadRequestError) as caught:
+        run(_call(make_client(), "schedules"))
+    assert "first problem — second problem" in str(caught.value)
+
+
+def test_malformed_success_body(demo, make_client):
+    demo.faults.malformed(1)
+    with pytest.raises(InvalidResponseError) as caught:
+        run(_call(make_client(), "schedules"))
+    assert "not valid JSON" in str(caught.value)
+
+
+def test_success_body_without_the_expected_field(demo, make_client):
+    demo.faults.queue(Canned.json(200, {"something": "else"}))
+    with pytest.raises(InvalidResponseError):
+        run(_call(make_client(), "me"))
+
+
+def test_override_creation_returns_the_bare_array(demo, make_client):
+    schedule = demo.account.schedule_by_name("Payments Secondary")
+    start = datetime.now(UTC) + timedelta(days=1)
+    answer = run(
+        _call(
+            make_client(),
+            "create_override",
+            schedule.id,
+            user_id=demo.account.me,
+            start=start,
+            end=start + timedelta(hours=2),
+        )
+    )
+    assert answer[0]["status"] == 201
+    assert answer[0]["override"]["user"]["id"] == demo.account.me
+
+
+def test_incident_update_needs_from_with_an_account_token(demo, make_client):
+    incident = next(i for i in demo.account.incidents.values() if i.status == "triggered")
+    with pytest.raises(BadRequestError) as caught:
+        run(_call(make_client("demo-account-token"), "update_incident", incident.id, status="acknowledged"))
+    assert "From header" in str(caught.value)
+    updated = run(
+        _call(
+            make_client("demo-account-token"), "update_incident", incident.id, status="acknowledged", from_email="a@b.c"
+        )
+    )
+    assert updated["status"] == "acknowledged"
+    assert _api_requests(demo)[-1].from_header == "a@b.c"
+
+
+def test_events_api(demo, make_client):
+    key = next(iter(demo.account.services.values())).routing_key
+    ok = run(
+        _call(make_client(), "send_event", routing_key=key, action="trigger", summary="Disk full", severity="critical")
+    )
+    assert ok["status"] == "success"
+    with pytest.raises(BadRequestError) as caught:
+        run(_call(make_client(), "send_event", routing_key="short", action="trigger", summary="x"))
+    assert "routing_key" in str(caught.value)
+
+
+# -- URLs -------------------------------------------------------------------------------------------------------
+
+
+def test_regions_and_custom_url():
+    assert PagerDutyClient("t").urls.rest == "https://api.pagerduty.com"
+    eu = PagerDutyClient("t", region="eu").urls
+    assert (eu.rest, eu.events) == ("https://api.eu.pagerduty.com", "https://events.eu.pagerduty.com/v2/enqueue")
+    custom = PagerDutyClient("t", base_url="https://pd-proxy.example.com/api/").urls
+    assert custom.rest == "https://pd-proxy.example.com/api"
+    assert custom.events == "https://pd-proxy.example.com/api/v2/enqueue"
+    with pytest.raises(ConfigurationError, match="'us' or 'eu'"):
+        PagerDutyClient("t", region="apac")
+
+
+@pytest.mark.parametrize("url", ["http://api.pagerduty.com", "http://10.0.0.5:8080", "http://[2001:db8::1]/"])
+def test_plain_http_is_refused_except_to_loopback(url):
+    with pytest.raises(InsecureURLError, match="plain http"):
+        PagerDutyClient("t", base_url=url)
+
+
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:9", "http://localhost:8080", "http://[::1]:8080", "http://127.5.0.1"]
+)
+def test_plain_http_to_loopback_is_allowed(url):
+    assert PagerDutyClient("t", base_url=url).urls.rest == url.rstrip("/")
+
+
+def test_custom_url_with_trailing_slash_reaches_the_demo(demo):
+    me = run(_call(PagerDutyClient(demo.token, base_url=demo.url + "/"), "me"))
+    assert me["name"] == "Demo User"
+
+
+def test_empty_token_is_refused():
+    with pytest.raises(TokenMissingError):
+        PagerDutyClient("   ")
+
+
+# -- the token stays secret -------------------------------------------------------------------------------------
+
+
+def test_token_never_in_logs_errors_or_repr(demo, sleeps, caplog):
+    secret = "s3cr3t-T0KEN-value"
+    caplog.set_level(logging.DEBUG)
+    client = PagerDutyClient(secret, base_url=demo.url, sleep=sleeps)
+    messages = [repr(client)]
+    demo.faults.server_error(1)
+    demo.faults.rate_limit(1, body=False)
+    for method, args in [("me", ()), ("schedules", ()), ("user", ("PX",))]:
+        try:
+            run(_call(PagerDutyClient(secret, base_url=demo.url, sleep=sleeps), method, *args))
+        except Exception as exc:  # noqa: BLE001 - every failure's text is checked
+            messages += [str(exc), repr(exc), repr(exc.__cause__), repr(exc.__context__)]
+    dead = PagerDutyClient(secret, base_url="http://127.0.0.1:9", sleep=sleeps)
+    with pytest.raises(NetworkError) as caught:
+        run(_call(dead, "me"))
+    messages += [str(caught.value), repr(caught.value.__cause__), repr(caught.value.__context__)]
+    assert "HTTP Request" in caplog.text  # httpx did log at DEBUG/INFO, so the check below means something
+    everything = caplog.text + "\n".join(messages) + json.dumps([r.query for r in demo.faults.requests])
+    assert secret not in everything
