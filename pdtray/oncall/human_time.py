@@ -59,13 +59,13 @@ def format_duration(delta: timedelta) -> str:
     seconds = abs(delta.total_seconds())
     if seconds < 60:
         return "less than a minute"
-    minutes = round(seconds / 60)
+    minutes = int(seconds / 60 + 0.5)  # half up: 2 min 30 s reads "3 min", not banker's "2 min"
     if minutes < 60:
         return f"{minutes} min"
     if minutes < 24 * 60:
         hours, rest = divmod(minutes, 60)
         return f"{hours} h {rest} min" if rest else f"{hours} h"
-    hours = round(minutes / 60)
+    hours = int(minutes / 60 + 0.5)
     days, rest = divmod(hours, 24)
     return f"{days} d {rest} h" if rest else f"{days} d"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timezone
 
 from dateutil.parser import isoparse
 
@@ -13,7 +13,14 @@ def parse_timestamp(value: str) -> datetime:
     A timestamp without an offset is taken as UTC: PagerDuty always sends one, and guessing the local zone would
     shift a shift by hours on a traveller's laptop.
     """
-    parsed = isoparse(value.strip())
+    text = value.strip()
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        parsed = isoparse(text)  # the rarer ISO 8601 forms (week dates, "+0530" offsets, ...)
+        offset = parsed.utcoffset()
+        if offset is not None:
+            parsed = parsed.replace(tzinfo=timezone(offset))
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
