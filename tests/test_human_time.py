@@ -6,8 +6,8 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-
 from builders import at
+
 from pdtray.oncall.human_time import capitalized, format_at, format_duration, format_relative, format_until
 
 BERLIN = ZoneInfo("Europe/Berlin")

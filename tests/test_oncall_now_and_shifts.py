@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from builders import at, row, user
+
 from pdtray.oncall import active_rows, by_schedule, my_shifts
 
 ALICE, GRACE, CARMEN, DEMO = user("Alice"), user("Grace"), user("Carmen"), user("Demo")

@@ -6,8 +6,8 @@ from datetime import timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-
 from builders import SCHEDULE, at, shift, user
+
 from pdtray.oncall import Schedule, build_timeline, decode_rendered_entries
 from pdtray.oncall.human_time import format_duration, format_until
 
