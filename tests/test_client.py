@@ -77,7 +77,7 @@ def test_bearer_token_is_accepted_by_the_demo(demo, make_client):
 
 
 def test_many_pages_follow_more_and_offset(make_client):
-    with DemoServer(extra_schedules=300) as big:
+    with DemoServer(schedules=314) as big:
         client = PagerDutyClient(big.token, base_url=big.url)
         now = datetime.now(UTC)
         rows = run(_call(client, "oncalls", since=now, until=now + NOW_WINDOW))

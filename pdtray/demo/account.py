@@ -3,7 +3,8 @@
 Everything is placed relative to ``start`` so the demo tells the same story whenever it runs: the demo user goes on
 call ten minutes after start (so the 15-minute reminder fires at once), one schedule has nobody on call right now,
 one lives in a half-hour-offset zone (Asia/Kolkata, +05:30), one rotation still lists a deactivated user, and a
-few incidents are open. ``extra_schedules`` grows the account for load tests (300 schedules, ~900 on-call rows).
+few incidents are open. ``schedules`` grows the account to that many schedules for load tests (300 schedules give
+~900 on-call rows).
 """
 
 from __future__ import annotations
@@ -148,7 +149,7 @@ def _rotation(
     return Layer(name, users, anchor, turn, anchor - timedelta(days=30), **kw)  # type: ignore[arg-type]
 
 
-def build_account(start: datetime | None = None, *, extra_schedules: int = 0) -> Account:
+def build_account(start: datetime | None = None, *, schedules: int | None = None) -> Account:
     """The demo account around ``start`` (now, rounded down to the minute, if not given)."""
     start = (start or datetime.now(UTC)).astimezone(UTC).replace(second=0, microsecond=0)
     acct = Account(start=start)
@@ -362,7 +363,7 @@ def build_account(start: datetime | None = None, *, extra_schedules: int = 0) ->
     policy("Experimental", [sched("Experimental Service")], [sched("SRE Weekend")])
 
     _add_services_and_incidents(acct)
-    _add_extra(acct, extra_schedules)
+    _add_extra(acct, (schedules or 0) - len(acct.schedules))
     return acct
 
 

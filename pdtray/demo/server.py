@@ -109,8 +109,8 @@ class DemoServer:
 
     token = DEMO_TOKEN
 
-    def __init__(self, account: Account | None = None, *, port: int = 0, extra_schedules: int = 0) -> None:
-        self.account = account or build_account(extra_schedules=extra_schedules)
+    def __init__(self, account: Account | None = None, *, port: int = 0, schedules: int | None = None) -> None:
+        self.account = account or build_account(schedules=schedules)
         self.faults = Faults()
         self._httpd = _Server(("127.0.0.1", port), _Handler)
         self._httpd.demo = self
@@ -122,7 +122,7 @@ class DemoServer:
     @classmethod
     def from_environment(cls) -> DemoServer:
         """The server ``pdtray --demo`` runs: size and faults may come from the environment (for tests)."""
-        server = cls(extra_schedules=max(0, int(os.environ.get(ENV_SCHEDULES, "0") or 0) - 13))
+        server = cls(schedules=int(os.environ.get(ENV_SCHEDULES) or 0) or None)
         spec = os.environ.get(ENV_FAULTS)
         if spec:
             server.faults.configure(json.loads(spec))
