@@ -33,9 +33,13 @@ def _url(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError("must be text")
     if value:
+        from pdtray.pagerduty.errors import ConfigurationError
         from pdtray.pagerduty.service_urls import check_url
 
-        check_url(value)
+        try:
+            check_url(value)
+        except ConfigurationError as exc:
+            raise ValueError(str(exc)) from None
     return value
 
 
@@ -162,8 +166,13 @@ def load_settings(directory: Path | None = None, *, clock: Callable[[], datetime
             values[f.name] = f.metadata["check"](data[f.name])
         except ValueError as exc:
             values[f.name] = _default(f)
-            warnings.append(f"Setting '{f.metadata['label']}' in {path.name} {exc}; using the default.")
+            warnings.append(f"{path}: '{f.metadata['label']}' {_clause(exc)}; the default is used instead.")
     return LoadedSettings(Settings(**values), tuple(warnings))
+
+
+def _clause(exc: ValueError) -> str:
+    text = str(exc).rstrip(".")
+    return text if text.startswith("must") else f"is not usable ({text})"
 
 
 def save_settings(settings: Settings, directory: Path | None = None) -> Path:

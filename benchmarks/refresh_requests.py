@@ -1,0 +1,82 @@
+"""Requests and wall time of one full refresh (who is on call now + my shifts) on a 300-schedule demo account.
+
+The baseline, run in the same process against the same server, is the naive refresh a tray app could do: one
+/oncalls request per schedule. The goal is that pdtray's refresh stays at pagination only: at most 12 requests.
+
+    python benchmarks/refresh_requests.py [--schedules 300] [--latency 0.1] [--rounds 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import time
+from datetime import UTC, datetime
+
+from pdtray.app import queries
+from pdtray.demo import DemoServer
+from pdtray.oncall import now_window
+from pdtray.pagerduty import PagerDutyClient
+
+
+async def pdtray_refresh(server: DemoServer, now: datetime) -> tuple[int, float, int]:
+    async with PagerDutyClient(server.token, base_url=server.url) as client:
+        began = time.perf_counter()
+        snapshot = await queries.full_refresh(client, now)
+        return client.requests_sent, time.perf_counter() - began, len(snapshot.on_call_now)
+
+
+async def naive_refresh(server: DemoServer, now: datetime) -> tuple[int, float, int]:
+    """One /oncalls request per schedule, then /users/me and my shifts."""
+    async with PagerDutyClient(server.token, base_url=server.url) as client:
+        began = time.perf_counter()
+        schedules = await client.schedules()
+        since, until = now_window(now)
+        rows = 0
+        for schedule in schedules:
+            rows += len(await client.oncalls(since=since, until=until, schedule_ids=[schedule["id"]]))
+        me = await queries.me(client)
+        await queries.shifts_of(client, me, now)
+        return client.requests_sent, time.perf_counter() - began, rows
+
+
+def measure(fn, server: DemoServer, rounds: int) -> tuple[int, float, int]:
+    results = []
+    for _ in range(rounds):
+        results.append(asyncio.run(fn(server, datetime.now(UTC))))
+    counts = {r[0] for r in results}
+    assert len(counts) == 1, f"request count varied between rounds: {counts}"
+    return results[0][0], statistics.median(r[1] for r in results), results[0][2]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--schedules", type=int, default=300)
+    parser.add_argument("--latency", type=float, default=0.1, help="simulated API latency per request, seconds")
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+
+    with DemoServer(schedules=args.schedules) as server:
+        asyncio.run(pdtray_refresh(server, datetime.now(UTC)))  # warm the server's caches and the imports
+        print(f"demo account: {len(server.account.schedules)} schedules, {len(server.account.policies)} policies")
+        rows = []
+        for latency in (0.0, args.latency):
+            server.faults.latency = latency
+            ours = measure(pdtray_refresh, server, args.rounds if latency == 0 else 1)
+            naive = measure(naive_refresh, server, 1)
+            rows.append((latency, ours, naive))
+        print(f"{'latency':>8} {'':6} {'requests':>9} {'wall time':>10} {'on-call rows':>13}")
+        for latency, ours, naive in rows:
+            for label, (count, seconds, found) in (("pdtray", ours), ("naive", naive)):
+                print(f"{latency * 1000:>6.0f}ms {label:6} {count:>9} {seconds:>9.3f}s {found:>13}")
+            print(
+                f"{'':8} ratio  {ours[0] / naive[0]:>9.3f} {ours[1] / naive[1]:>10.3f}  (pdtray / naive, same process)"
+            )
+        count = rows[0][1][0]
+        verdict = "OK" if count <= 12 else "OVER BUDGET"
+        print(f"pdtray full refresh: {count} requests (budget 12): {verdict}")
+
+
+if __name__ == "__main__":
+    main()
