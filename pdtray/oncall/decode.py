@@ -62,6 +62,9 @@ def decode_schedule(obj: Any) -> Schedule:
         description=_text(obj, "description") or "",
         time_zone=_text(obj, "time_zone") or "UTC",
         html_url=_text(obj, "html_url"),
+        member_ids=tuple(
+            u["id"] for u in obj.get("users") or () if isinstance(u, Mapping) and isinstance(u.get("id"), str)
+        ),
     )
 
 

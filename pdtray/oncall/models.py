@@ -37,6 +37,8 @@ class Schedule:
     description: str = ""
     time_zone: str = "UTC"
     html_url: str | None = None
+    #: IDs of the users in the schedule's layers: how "the schedules I am in" is found
+    member_ids: tuple[str, ...] = ()
 
     @property
     def ref(self) -> Ref:

@@ -1,0 +1,75 @@
+"""The tray tooltip's text: who is on call for my watched schedules, my own status, and how fresh that is.
+
+Pure text, so it is tested without Qt; the tray re-renders it every minute to keep "in 10 min" true.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta, tzinfo
+
+from pdtray.oncall.current import ScheduleOnCall
+from pdtray.oncall.human_time import capitalized, clock, format_at, format_relative, format_until
+from pdtray.oncall.models import MyShifts, Ref
+
+#: More watched schedules than this collapse into "+N more".
+TOOLTIP_SCHEDULES = 5
+
+
+def schedule_line(ref: Ref, on_call: ScheduleOnCall | None, now: datetime, tz: tzinfo | None) -> str:
+    """"Platform Primary — Alice Nguyen (L1), until 17:00 today"; several people are joined with "; "."""
+    if on_call is None or not on_call.people:
+        return f"{ref.name} — nobody on call"
+    people = []
+    for person in on_call.people:
+        levels = ", ".join(f"L{level}" for level in person.levels)
+        people.append(f"{person.user.display_name} ({levels}), {format_until(person.until, now, tz)}")
+    return f"{ref.name} — " + "; ".join(people)
+
+
+def my_status_line(mine: MyShifts, now: datetime, tz: tzinfo | None) -> str:
+    running = [row for row in mine.on_call_now if row.is_active(now)]
+    if running:
+        ends = [row.end for row in running if row.end is not None]
+        if len(ends) < len(running):
+            return "You're on call until further notice"
+        return f"You're on call {format_until(max(ends), now, tz)}"
+    upcoming = [row for row in mine.upcoming if row.start is not None and row.start > now]
+    if not upcoming:
+        return "No shifts for you in the next 7 days"
+    first = upcoming[0]
+    return f"Your next shift: {first.source_name}, {format_at(first.start, now, tz)} ({format_relative(first.start, now)})"
+
+
+def freshness_line(updated_at: datetime | None, now: datetime, tz: tzinfo | None, *, stale: bool) -> str:
+    if updated_at is None:
+        return "Not refreshed yet"
+    age = now - updated_at
+    when = clock(updated_at, tz) if age < timedelta(hours=20) else format_at(updated_at, now, tz)
+    if stale:
+        return f"Last updated {when} ({format_relative(updated_at, now)}) — may be out of date"
+    return f"Updated {when}"
+
+
+def tooltip_text(
+    watched: Sequence[Ref],
+    on_call: Mapping[str, ScheduleOnCall],
+    mine: MyShifts | None,
+    now: datetime,
+    tz: tzinfo | None = None,
+    *,
+    updated_at: datetime | None,
+    stale: bool = False,
+    problem: str | None = None,
+    limit: int = TOOLTIP_SCHEDULES,
+) -> str:
+    lines = ["pdtray"] if not watched and mine is None else []
+    lines += [schedule_line(ref, on_call.get(ref.id), now, tz) for ref in watched[:limit]]
+    if len(watched) > limit:
+        lines.append(f"+{len(watched) - limit} more")
+    if mine is not None:
+        lines.append(my_status_line(mine, now, tz))
+    if problem:
+        lines.append(capitalized(problem))
+    lines.append(freshness_line(updated_at, now, tz, stale=stale))
+    return "\n".join(lines)
