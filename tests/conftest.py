@@ -4,6 +4,8 @@ keyring, so nothing a test does reaches the developer's real settings or keyring
 from __future__ import annotations
 
 import asyncio
+import os
+import time
 from collections.abc import Coroutine, Iterator
 from typing import Any, TypeVar
 
@@ -15,6 +17,9 @@ from pdtray.demo import DemoServer
 from pdtray.pagerduty import PagerDutyClient, RetryPolicy
 
 T = TypeVar("T")
+
+# Widget-level tests run offscreen; the desktop tests start their own X server and set DISPLAY for their children.
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
 
 class MemoryKeyring(KeyringBackend):
@@ -42,6 +47,7 @@ class MemoryKeyring(KeyringBackend):
 @pytest.fixture(autouse=True)
 def isolated(tmp_path, monkeypatch) -> Iterator[MemoryKeyring]:
     monkeypatch.setenv("PDTRAY_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("PDTRAY_CACHE_DIR", str(tmp_path / "cache"))
     for name in ("PAGERDUTY_TOKEN", "PAGERDUTY_API_URL", "PDTRAY_DEMO_FAULTS", "PDTRAY_DEMO_SCHEDULES"):
         monkeypatch.delenv(name, raising=False)
     previous = keyring.get_keyring()
@@ -86,3 +92,53 @@ def make_client(demo, sleeps):
         return PagerDutyClient(token or demo.token, base_url=demo.url, sleep=sleeps, **options)
 
     return factory
+
+
+@pytest.fixture(scope="session")
+def session_qloop(qapp):
+    """One qasync loop for the whole run, as the app has one: qasync does not cope with a second loop in the
+    same process (its socket notifiers stop firing)."""
+    import qasync
+
+    loop = qasync.QEventLoop(qapp, already_running=True)
+    asyncio.events._set_running_loop(None)
+    yield loop
+    asyncio.events._set_running_loop(loop)
+    loop.stop()
+    loop.close()
+    asyncio.events._set_running_loop(None)
+
+
+@pytest.fixture
+def qloop(session_qloop, qapp):
+    """The qasync loop, running while the test runs: tasks advance whenever qtbot waits spin Qt's events.
+
+    Afterwards it is unregistered again, so that tests using asyncio.run() still can.
+    """
+    loop = session_qloop
+    asyncio.events._set_running_loop(loop)
+    asyncio.set_event_loop(loop)
+    yield loop
+    pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    for task in pending:
+        task.cancel()
+    deadline = time.monotonic() + 5
+    while any(not t.done() for t in pending) and time.monotonic() < deadline:
+        qapp.processEvents()
+    asyncio.events._set_running_loop(None)
+    asyncio.set_event_loop(None)
+
+
+def finish(loop, awaitable, timeout: float = 10.0):
+    """Runs a coroutine to completion on the (already running) qasync loop by spinning Qt's events."""
+    from PySide6.QtWidgets import QApplication
+
+    task = loop.create_task(awaitable)
+    deadline = time.monotonic() + timeout
+    while not task.done():
+        if time.monotonic() > deadline:
+            task.cancel()
+            raise TimeoutError("coroutine did not finish")
+        QApplication.processEvents()
+        time.sleep(0.001)
+    return task.result()

@@ -6,8 +6,8 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-
 from builders import at, ref, row, user
+
 from pdtray.oncall import Schedule, by_schedule, my_shifts
 from pdtray.oncall.lead_times import format_lead_times, parse_lead_times
 from pdtray.oncall.status import OnCallState, default_watched, on_call_state

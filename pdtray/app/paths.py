@@ -10,6 +10,7 @@ import platformdirs
 from pdtray import APP_NAME
 
 CONFIG_DIR_ENV = "PDTRAY_CONFIG_DIR"
+CACHE_DIR_ENV = "PDTRAY_CACHE_DIR"
 
 
 def config_dir() -> Path:
@@ -18,3 +19,11 @@ def config_dir() -> Path:
     if override:
         return Path(override).expanduser()
     return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False, roaming=True))
+
+
+def cache_dir() -> Path:
+    """Last good data, safe to delete: ~/.cache/pdtray on Linux (PDTRAY_CACHE_DIR overrides)."""
+    override = os.environ.get(CACHE_DIR_ENV)
+    if override:
+        return Path(override).expanduser()
+    return Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))

@@ -9,8 +9,6 @@ and defaults are used, with a warning the UI shows.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import MISSING, asdict, dataclass, field, fields, replace
 from datetime import datetime
@@ -18,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pdtray.app.atomic_file import write_atomically
 from pdtray.app.paths import config_dir
 
 SETTINGS_FILE = "settings.json"
@@ -176,21 +175,8 @@ def _clause(exc: ValueError) -> str:
 
 
 def save_settings(settings: Settings, directory: Path | None = None) -> Path:
-    """Writes atomically: a crash mid-write leaves the previous file, never half of one."""
-    path = settings_path(directory)
-    path.parent.mkdir(parents=True, exist_ok=True)
     payload = json.dumps(asdict(settings), indent=2, sort_keys=True).encode() + b"\n"
-    fd, tmp = tempfile.mkstemp(prefix=".settings-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomically(settings_path(directory), payload)
 
 
 def updated(settings: Settings, **changes: Any) -> Settings:

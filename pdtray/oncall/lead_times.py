@@ -10,7 +10,7 @@ MAX_LEAD = 7 * 86400
 
 
 def parse_lead_times(text: str) -> list[int]:
-    """"1d, 1h, 10m" -> [86400, 3600, 600], longest first; raises ValueError naming the part it cannot read."""
+    """ "1d, 1h, 10m" -> [86400, 3600, 600], longest first; raises ValueError naming the part it cannot read."""
     values = set()
     for part in re.split(r"[,;]", text):
         if not part.strip():

@@ -17,7 +17,7 @@ TOOLTIP_SCHEDULES = 5
 
 
 def schedule_line(ref: Ref, on_call: ScheduleOnCall | None, now: datetime, tz: tzinfo | None) -> str:
-    """"Platform Primary — Alice Nguyen (L1), until 17:00 today"; several people are joined with "; "."""
+    """ "Platform Primary — Alice Nguyen (L1), until 17:00 today"; several people are joined with "; "."""
     if on_call is None or not on_call.people:
         return f"{ref.name} — nobody on call"
     people = []
@@ -38,7 +38,9 @@ def my_status_line(mine: MyShifts, now: datetime, tz: tzinfo | None) -> str:
     if not upcoming:
         return "No shifts for you in the next 7 days"
     first = upcoming[0]
-    return f"Your next shift: {first.source_name}, {format_at(first.start, now, tz)} ({format_relative(first.start, now)})"
+    return (
+        f"Your next shift: {first.source_name}, {format_at(first.start, now, tz)} ({format_relative(first.start, now)})"
+    )
 
 
 def freshness_line(updated_at: datetime | None, now: datetime, tz: tzinfo | None, *, stale: bool) -> str:

@@ -1,0 +1,125 @@
+"""The last good refresh on disk, so the next start shows it at once (marked stale) instead of a blank tooltip.
+
+One file per PagerDuty account location (region or base URL; the demo has its own), holding only PagerDuty
+data: never the token. A cache that cannot be read is ignored, not trusted: it is only a head start.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pdtray.app.atomic_file import write_atomically
+from pdtray.app.paths import cache_dir
+from pdtray.app.queries import Snapshot
+from pdtray.oncall import MyShifts, OnCall, Ref, Schedule, User
+from pdtray.oncall.timestamps import parse_optional, parse_timestamp, to_iso
+
+log = logging.getLogger(__name__)
+FORMAT = 1
+
+
+@dataclass(frozen=True)
+class CachedState:
+    snapshot: Snapshot | None
+    schedules: tuple[Schedule, ...]
+    schedules_at: datetime | None
+
+
+def cache_file(location: str, directory: Path | None = None) -> Path:
+    """``location`` is "demo" or the account's base URL/region; hashed so the file name says nothing about it."""
+    digest = hashlib.sha256(location.encode()).hexdigest()[:16]
+    return (directory or cache_dir()) / f"snapshot-{digest}.json"
+
+
+def _user(u: User) -> dict[str, Any]:
+    return {
+        "id": u.id,
+        "name": u.name,
+        "email": u.email,
+        "html_url": u.html_url,
+        "time_zone": u.time_zone,
+        "deleted": u.deleted,
+    }
+
+
+def _ref(r: Ref | None) -> dict[str, Any] | None:
+    return None if r is None else {"id": r.id, "name": r.name, "html_url": r.html_url}
+
+
+def _row(r: OnCall) -> dict[str, Any]:
+    return {
+        "user": _user(r.user),
+        "escalation_policy": _ref(r.escalation_policy),
+        "escalation_level": r.escalation_level,
+        "schedule": _ref(r.schedule),
+        "start": to_iso(r.start),
+        "end": to_iso(r.end),
+    }
+
+
+def _schedule(s: Schedule) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "name": s.name,
+        "description": s.description,
+        "time_zone": s.time_zone,
+        "html_url": s.html_url,
+        "member_ids": list(s.member_ids),
+    }
+
+
+def _read_row(d: dict[str, Any]) -> OnCall:
+    return OnCall(
+        user=User(**d["user"]),
+        escalation_policy=Ref(**d["escalation_policy"]),
+        escalation_level=d["escalation_level"],
+        schedule=Ref(**d["schedule"]) if d["schedule"] else None,
+        start=parse_optional(d["start"]),
+        end=parse_optional(d["end"]),
+    )
+
+
+def save(path: Path, snapshot: Snapshot | None, schedules: tuple[Schedule, ...], schedules_at: datetime | None) -> None:
+    data: dict[str, Any] = {"format": FORMAT, "schedules": [_schedule(s) for s in schedules]}
+    data["schedules_at"] = to_iso(schedules_at)
+    if snapshot is not None:
+        data["snapshot"] = {
+            "taken_at": to_iso(snapshot.taken_at),
+            "on_call_now": [_row(r) for r in snapshot.on_call_now],
+            "me": _user(snapshot.mine.user),
+            "my_now": [_row(r) for r in snapshot.mine.on_call_now],
+            "my_upcoming": [_row(r) for r in snapshot.mine.upcoming],
+        }
+    write_atomically(path, json.dumps(data).encode())
+
+
+def load(path: Path) -> CachedState | None:
+    try:
+        data = json.loads(path.read_bytes())
+        if data.get("format") != FORMAT:
+            return None
+        schedules = tuple(Schedule(**{**s, "member_ids": tuple(s["member_ids"])}) for s in data["schedules"])
+        snapshot = None
+        if "snapshot" in data:
+            raw = data["snapshot"]
+            snapshot = Snapshot(
+                taken_at=parse_timestamp(raw["taken_at"]),
+                on_call_now=tuple(_read_row(r) for r in raw["on_call_now"]),
+                mine=MyShifts(
+                    user=User(**raw["me"]),
+                    on_call_now=tuple(_read_row(r) for r in raw["my_now"]),
+                    upcoming=tuple(_read_row(r) for r in raw["my_upcoming"]),
+                ),
+            )
+        return CachedState(snapshot, schedules, parse_optional(data.get("schedules_at")))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        log.warning("ignoring unreadable cache %s: %s", path, exc)
+        return None

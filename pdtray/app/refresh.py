@@ -1,0 +1,263 @@
+"""The refresh loop: asks PagerDuty who is on call and what my shifts are, every poll interval and when asked.
+
+Runs as asyncio tasks on the qasync loop, so the UI never waits on the network. It refreshes at start, on
+"Refresh now", every poll interval, after the machine wakes (the wall clock jumped past the monotonic one) and
+when the network comes back. Failures back off (30 s doubling to 15 min; a 429 waits as long as PagerDuty says),
+the last good data is kept and marked stale, and it is written to disk so the next start has something to show.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from pdtray.app import cache, queries
+from pdtray.app.connection import Connection
+from pdtray.app.queries import Snapshot
+from pdtray.oncall import Schedule, User
+from pdtray.pagerduty import (
+    ConfigurationError,
+    CredentialsError,
+    PagerDutyClient,
+    PagerDutyError,
+    RateLimitedError,
+    ServiceError,
+)
+
+log = logging.getLogger(__name__)
+
+SCHEDULES_EVERY = timedelta(hours=1)
+FIRST_BACKOFF = 30.0
+MAX_BACKOFF = 15 * 60.0
+#: credentials do not fix themselves: look again now and then, and at once when the settings change
+CREDENTIALS_RETRY = 5 * 60.0
+WAKE_CHECK_MS = 10_000
+#: how far the wall clock may run ahead of the monotonic one between two checks before it counts as a wake
+WAKE_SLACK = 20.0
+
+
+@dataclass(frozen=True)
+class RefreshState:
+    snapshot: Snapshot | None = None
+    schedules: tuple[Schedule, ...] = ()
+    schedules_at: datetime | None = None
+    #: the last refresh's failure; None after a success
+    error: PagerDutyError | None = None
+    #: the data came from the disk cache and no refresh has succeeded yet
+    from_cache: bool = False
+    refreshing: bool = False
+    next_at: datetime | None = None
+
+    @property
+    def updated_at(self) -> datetime | None:
+        return self.snapshot.taken_at if self.snapshot else None
+
+    @property
+    def stale(self) -> bool:
+        return self.snapshot is not None and (self.from_cache or self.error is not None)
+
+
+def backoff_delay(failures: int) -> float:
+    return min(MAX_BACKOFF, FIRST_BACKOFF * 2 ** max(0, failures - 1))
+
+
+class RefreshService(QObject):
+    changed = Signal(object)  # RefreshState
+    #: the machine woke from sleep or its clock jumped: reminders must be re-planned
+    clock_jumped = Signal()
+
+    def __init__(
+        self,
+        connect: Callable[[], Connection],
+        *,
+        poll_interval: int = 60,
+        cache_path: Path | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        client_options: dict[str, object] | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._connect = connect
+        self._client_options = client_options or {}
+        self._poll = poll_interval
+        self._cache_path = cache_path
+        self._clock = clock
+        self._client: PagerDutyClient | None = None
+        self._me: User | None = None
+        self._failures = 0
+        self._task: asyncio.Task[None] | None = None
+        self._again = False
+        self._want_schedules = True
+        self.state = RefreshState()
+        #: completed refresh attempts, successful or not (for tests and benchmarks)
+        self.cycles = 0
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.refresh_now)
+        self._wake_timer = QTimer(self)
+        self._wake_timer.setInterval(WAKE_CHECK_MS)
+        self._wake_timer.timeout.connect(self._check_clock)
+        self._marks = (time.time(), time.monotonic())
+
+    # -- control ------------------------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Shows cached data at once (stale), then refreshes."""
+        if self._cache_path is not None:
+            cached = cache.load(self._cache_path)
+            if cached is not None:
+                self._publish(
+                    snapshot=cached.snapshot,
+                    schedules=cached.schedules,
+                    schedules_at=cached.schedules_at,
+                    from_cache=cached.snapshot is not None,
+                )
+        self._wake_timer.start()
+        self._watch_network()
+        self.refresh_now(schedules=True)
+
+    def refresh_now(self, *, schedules: bool = False) -> None:
+        """Starts a refresh unless one is running; then one more follows it, so nothing asked for is lost."""
+        self._want_schedules = self._want_schedules or schedules
+        if self._task is not None and not self._task.done():
+            self._again = True
+            return
+        self._timer.stop()
+        self._task = asyncio.ensure_future(self._run())
+
+    def set_poll_interval(self, seconds: int) -> None:
+        self._poll = seconds
+        if self._timer.isActive() and self.state.error is None:
+            self._schedule(float(seconds))
+
+    def reconnect(self) -> None:
+        """The token, region or URL changed: forget the client and who "me" is, and refresh at once."""
+        self._drop_client()
+        self._me = None
+        self._failures = 0
+        self.refresh_now(schedules=True)
+
+    async def stop(self) -> None:
+        self._timer.stop()
+        self._wake_timer.stop()
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    # -- the refresh --------------------------------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        self._publish(refreshing=True)
+        delay = float(self._poll)
+        try:
+            client = self._client or self._open()
+            now = self._clock()
+            stale_list = self.state.schedules_at is None or now - self.state.schedules_at >= SCHEDULES_EVERY
+            changes: dict[str, object] = {}
+            if self._want_schedules or stale_list:
+                changes["schedules"] = tuple(await queries.schedules(client))
+                changes["schedules_at"] = now
+                self._want_schedules = False
+            snapshot = await queries.full_refresh(client, now, user=self._me)
+            self._me = snapshot.mine.user
+            self._failures = 0
+            self._publish(snapshot=snapshot, error=None, from_cache=False, refreshing=False, **changes)
+            self._save()
+        except asyncio.CancelledError:
+            raise
+        except RateLimitedError as exc:
+            self._failures += 1
+            delay = exc.retry_after if exc.retry_after is not None else backoff_delay(self._failures)
+            self._fail(exc)
+        except (CredentialsError, ConfigurationError) as exc:
+            self._drop_client()
+            delay = max(float(self._poll), CREDENTIALS_RETRY)
+            self._fail(exc)
+        except ServiceError as exc:
+            self._failures += 1
+            delay = backoff_delay(self._failures)
+            self._fail(exc)
+        except Exception as exc:  # a bug must not stop the refreshes; it is logged with its traceback
+            log.exception("refresh failed unexpectedly")
+            self._failures += 1
+            delay = backoff_delay(self._failures)
+            self._fail(ServiceError(f"Refreshing failed unexpectedly ({type(exc).__name__}); see the log."))
+        finally:
+            self.cycles += 1
+        if self._again:
+            self._again = False
+            self._task = asyncio.ensure_future(self._run())
+        else:
+            self._schedule(delay)
+
+    def _open(self) -> PagerDutyClient:
+        self._client = self._connect().client(**self._client_options)
+        return self._client
+
+    def _drop_client(self) -> None:
+        if self._client is not None:
+            client, self._client = self._client, None
+            asyncio.ensure_future(client.aclose())
+
+    def _fail(self, exc: PagerDutyError) -> None:
+        log.warning("refresh failed: %s", exc)
+        self._publish(error=exc, refreshing=False)
+
+    def _schedule(self, delay: float) -> None:
+        self._timer.start(max(1, int(delay * 1000)))
+        self._publish(next_at=self._clock() + timedelta(seconds=delay))
+
+    def _publish(self, **changes: object) -> None:
+        self.state = replace(self.state, **changes)  # type: ignore[arg-type]
+        self.changed.emit(self.state)
+
+    def _save(self) -> None:
+        if self._cache_path is None:
+            return
+        try:
+            cache.save(self._cache_path, self.state.snapshot, self.state.schedules, self.state.schedules_at)
+        except OSError as exc:
+            log.warning("could not write the cache %s: %s", self._cache_path, exc)
+
+    # -- wake and network ---------------------------------------------------------------------------------------
+
+    def _check_clock(self) -> None:
+        wall, mono = time.time(), time.monotonic()
+        last_wall, last_mono = self._marks
+        self._marks = (wall, mono)
+        if abs((wall - last_wall) - (mono - last_mono)) > WAKE_SLACK:
+            log.info("clock jumped or the machine woke up: refreshing")
+            self.clock_jumped.emit()
+            self.refresh_now()
+
+    def _watch_network(self) -> None:
+        try:
+            from PySide6.QtNetwork import QNetworkInformation
+
+            if not QNetworkInformation.loadBackendByFeatures(QNetworkInformation.Feature.Reachability):
+                return
+            info = QNetworkInformation.instance()
+        except (ImportError, RuntimeError, AttributeError):
+            return
+        if info is None:
+            return
+
+        def changed(reachability: object) -> None:
+            if reachability == QNetworkInformation.Reachability.Online and self.state.error is not None:
+                log.info("network is back: refreshing")
+                self.refresh_now()
+
+        info.reachabilityChanged.connect(changed)
