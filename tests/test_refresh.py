@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from conftest import finish
@@ -221,9 +221,15 @@ def test_cache_file_names_do_not_reveal_the_location(tmp_path):
     assert cache.cache_file("demo", tmp_path) != cache.cache_file("https://api.pagerduty.com", tmp_path)
 
 
-def test_stale_and_updated_at():
+def test_stale_means_old_data_is_shown():
+    from pdtray.app.queries import Snapshot
     from pdtray.app.refresh import RefreshState
+    from pdtray.oncall import MyShifts, User
 
-    assert not RefreshState().stale
-    assert RefreshState().updated_at is None
-    assert timedelta(0) == timedelta(0)
+    snap = Snapshot(datetime(2026, 11, 22, tzinfo=UTC), (), MyShifts(User("P1", "Me"), (), ()))
+    assert not RefreshState().stale  # nothing shown, nothing stale
+    assert not RefreshState(error=ServerError("x")).stale
+    assert RefreshState(snapshot=snap, from_cache=True).stale
+    assert RefreshState(snapshot=snap, error=ServerError("x")).stale
+    assert not RefreshState(snapshot=snap).stale
+    assert RefreshState(snapshot=snap).updated_at == datetime(2026, 11, 22, tzinfo=UTC)

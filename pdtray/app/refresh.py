@@ -9,6 +9,7 @@ the last good data is kept and marked stale, and it is written to disk so the ne
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -149,10 +150,8 @@ class RefreshService(QObject):
         self._wake_timer.stop()
         if self._task is not None and not self._task.done():
             self._task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            except asyncio.CancelledError:
-                pass
         if self._client is not None:
             await self._client.aclose()
             self._client = None
