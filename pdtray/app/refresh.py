@@ -96,6 +96,7 @@ class RefreshService(QObject):
         self._task: asyncio.Task[None] | None = None
         self._again = False
         self._want_schedules = True
+        self._background: set[asyncio.Future[None]] = set()
         self.state = RefreshState()
         #: completed refresh attempts, successful or not (for tests and benchmarks)
         self.cycles = 0
@@ -209,7 +210,9 @@ class RefreshService(QObject):
     def _drop_client(self) -> None:
         if self._client is not None:
             client, self._client = self._client, None
-            asyncio.ensure_future(client.aclose())
+            closing = asyncio.ensure_future(client.aclose())
+            self._background.add(closing)  # held until done: asyncio keeps only weak references to tasks
+            closing.add_done_callback(self._background.discard)
 
     def _fail(self, exc: PagerDutyError) -> None:
         log.warning("refresh failed: %s", exc)
