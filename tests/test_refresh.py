@@ -13,6 +13,7 @@ from pdtray.app import cache
 from pdtray.app.connection import Connection
 from pdtray.app.refresh import CREDENTIALS_RETRY, RefreshService, backoff_delay
 from pdtray.app.secrets import Token, TokenOrigin
+from pdtray.app.session import Session
 from pdtray.pagerduty import (
     NetworkError,
     RateLimitedError,
@@ -34,9 +35,9 @@ def make_service(qloop, demo, tmp_path):
     made = []
 
     def factory(connect=None, **kw) -> RefreshService:
-        kw.setdefault("client_options", NO_RETRIES)
         kw.setdefault("cache_path", tmp_path / "snapshot.json")
-        service = RefreshService(connect or (lambda: connection(demo)), **kw)
+        session = Session(connect or (lambda: connection(demo)), client_options=NO_RETRIES)
+        service = RefreshService(session, **kw)
         made.append(service)
         return service
 

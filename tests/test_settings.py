@@ -44,7 +44,7 @@ def test_the_token_is_not_a_setting():
 
 def test_every_setting_has_a_label_and_help():
     for f in setting_fields():
-        assert f.metadata["label"] and f.metadata["help"] and callable(f.metadata["check"])
+        assert f.metadata["label"] and f.metadata["help"] and callable(f.metadata["check"]) and f.metadata["editor"]
 
 
 @pytest.mark.parametrize("content", [b"{not json", b"[1, 2]", b"\xff\xfe", b""])

@@ -71,6 +71,7 @@ def _schedule(s: Schedule) -> dict[str, Any]:
         "time_zone": s.time_zone,
         "html_url": s.html_url,
         "member_ids": list(s.member_ids),
+        "used_by_policies": s.used_by_policies,
     }
 
 

@@ -20,13 +20,12 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from pdtray.app import cache, queries
-from pdtray.app.connection import Connection
 from pdtray.app.queries import Snapshot
+from pdtray.app.session import Session
 from pdtray.oncall import Schedule, User
 from pdtray.pagerduty import (
     ConfigurationError,
     CredentialsError,
-    PagerDutyClient,
     PagerDutyError,
     RateLimitedError,
     ServiceError,
@@ -76,27 +75,23 @@ class RefreshService(QObject):
 
     def __init__(
         self,
-        connect: Callable[[], Connection],
+        session: Session,
         *,
         poll_interval: int = 60,
         cache_path: Path | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-        client_options: dict[str, object] | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        self._connect = connect
-        self._client_options = client_options or {}
+        self._session = session
         self._poll = poll_interval
         self._cache_path = cache_path
         self._clock = clock
-        self._client: PagerDutyClient | None = None
         self._me: User | None = None
         self._failures = 0
         self._task: asyncio.Task[None] | None = None
         self._again = False
         self._want_schedules = True
-        self._background: set[asyncio.Future[None]] = set()
         self.state = RefreshState()
         #: completed refresh attempts, successful or not (for tests and benchmarks)
         self.cycles = 0
@@ -141,7 +136,7 @@ class RefreshService(QObject):
 
     def reconnect(self) -> None:
         """The token, region or URL changed: forget the client and who "me" is, and refresh at once."""
-        self._drop_client()
+        self._session.reset()
         self._me = None
         self._failures = 0
         self.refresh_now(schedules=True)
@@ -153,9 +148,7 @@ class RefreshService(QObject):
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        await self._session.aclose()
 
     # -- the refresh --------------------------------------------------------------------------------------------
 
@@ -163,7 +156,7 @@ class RefreshService(QObject):
         self._publish(refreshing=True)
         delay = float(self._poll)
         try:
-            client = self._client or self._open()
+            client = self._session.client()
             now = self._clock()
             stale_list = self.state.schedules_at is None or now - self.state.schedules_at >= SCHEDULES_EVERY
             changes: dict[str, object] = {}
@@ -183,7 +176,7 @@ class RefreshService(QObject):
             delay = exc.retry_after if exc.retry_after is not None else backoff_delay(self._failures)
             self._fail(exc)
         except (CredentialsError, ConfigurationError) as exc:
-            self._drop_client()
+            self._session.reset()
             delay = max(float(self._poll), CREDENTIALS_RETRY)
             self._fail(exc)
         except ServiceError as exc:
@@ -202,17 +195,6 @@ class RefreshService(QObject):
             self._task = asyncio.ensure_future(self._run())
         else:
             self._schedule(delay)
-
-    def _open(self) -> PagerDutyClient:
-        self._client = self._connect().client(**self._client_options)
-        return self._client
-
-    def _drop_client(self) -> None:
-        if self._client is not None:
-            client, self._client = self._client, None
-            closing = asyncio.ensure_future(client.aclose())
-            self._background.add(closing)  # held until done: asyncio keeps only weak references to tasks
-            closing.add_done_callback(self._background.discard)
 
     def _fail(self, exc: PagerDutyError) -> None:
         log.warning("refresh failed: %s", exc)

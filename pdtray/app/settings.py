@@ -79,38 +79,42 @@ def _bool(value: Any) -> bool:
     return value
 
 
-def _setting(default: Any, label: str, help: str, check: Callable[[Any], Any]) -> Any:
+def _setting(default: Any, label: str, help: str, check: Callable[[Any], Any], editor: str) -> Any:
+    """A declared setting; ``editor`` names the kind of control the settings dialog builds for it."""
     factory = (lambda: list(default)) if isinstance(default, list) else None
-    meta = {"label": label, "help": help, "check": check}
+    meta = {"label": label, "help": help, "check": check, "editor": editor}
     return field(default_factory=factory, metadata=meta) if factory else field(default=default, metadata=meta)
 
 
 @dataclass(frozen=True)
 class Settings:
-    region: str = _setting("us", "Service region", "Where your PagerDuty account lives: US or EU.", _region)
+    region: str = _setting("us", "Service region", "Where your PagerDuty account lives: US or EU.", _region, "region")
     api_url: str = _setting(
         "",
         "Custom API URL",
         "Overrides the region, for a proxy. Must be https (http only for this machine).",
         _url,
+        "url",
     )
-    poll_interval: int = _setting(60, "Refresh every", "Seconds between refreshes (30 s to 1 h).", _poll)
+    poll_interval: int = _setting(60, "Refresh every", "Seconds between refreshes (30 s to 1 h).", _poll, "seconds")
     lead_times: list[int] = _setting(
         [12 * 3600, 15 * 60],
         "Remind me before my shift",
         "How long before each of your shifts to notify you.",
         _lead_times,
+        "lead_times",
     )
     watched_schedules: list[str] = _setting(
         [],
         "Watched schedules",
         "Shown in the tooltip and first in the list; empty: the schedules you are in.",
         _ids,
+        "schedules",
     )
     display_time_zone: str = _setting(
-        "", "Display time zone", "Show times in this zone instead of this computer's local time.", _zone
+        "", "Display time zone", "Show times in this zone instead of this computer's local time.", _zone, "time_zone"
     )
-    launch_at_login: bool = _setting(False, "Launch at login", "Start pdtray when you log in.", _bool)
+    launch_at_login: bool = _setting(False, "Launch at login", "Start pdtray when you log in.", _bool, "bool")
 
 
 def setting_fields() -> list[Any]:

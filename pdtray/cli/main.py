@@ -203,9 +203,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _fail(f"no command '{args.topic}'; try `pdtray help`", EXIT_USAGE)
         parser.parse_args([args.topic, "--help"])
     if args.command is None:
-        # The tray app arrives with the tray issue; until then, say what there is.
-        parser.print_help()
-        return EXIT_OK
+        if args.json:
+            return _fail("--json goes with a command; try `pdtray help`", EXIT_USAGE)
+        from pdtray.ui.main import run_tray
+
+        return run_tray(demo=args.demo)
     try:
         return run_command(args)
     except KeyboardInterrupt:

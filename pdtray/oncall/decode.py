@@ -65,6 +65,8 @@ def decode_schedule(obj: Any) -> Schedule:
         member_ids=tuple(
             u["id"] for u in obj.get("users") or () if isinstance(u, Mapping) and isinstance(u.get("id"), str)
         ),
+        # absent (an older or trimmed answer): assume used, rather than claim a schedule is idle
+        used_by_policies=bool(obj.get("escalation_policies", True)),
     )
 
 

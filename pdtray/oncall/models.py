@@ -39,6 +39,8 @@ class Schedule:
     html_url: str | None = None
     #: IDs of the users in the schedule's layers: how "the schedules I am in" is found
     member_ids: tuple[str, ...] = ()
+    #: used by at least one escalation policy; PagerDuty's /oncalls only knows schedules that are
+    used_by_policies: bool = True
 
     @property
     def ref(self) -> Ref:

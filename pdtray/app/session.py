@@ -1,0 +1,46 @@
+"""One PagerDuty client shared by every service: the refresh loop, timelines and actions take turns on it.
+
+Sharing keeps the connection alive between requests and keeps "one request in flight per token" true across
+services. The connection (token, region, URL) is resolved lazily, at the first request, so a missing token is
+reported as an error state rather than stopping the app from starting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from pdtray.app.connection import Connection
+from pdtray.pagerduty import PagerDutyClient
+
+
+class Session:
+    def __init__(self, connect: Callable[[], Connection], *, client_options: dict[str, Any] | None = None) -> None:
+        self._connect = connect
+        self._options = client_options or {}
+        self._client: PagerDutyClient | None = None
+        self.connection: Connection | None = None
+        self._closing: set[asyncio.Future[None]] = set()
+
+    def client(self) -> PagerDutyClient:
+        if self._client is None:
+            self.connection = self._connect()
+            self._client = self.connection.client(**self._options)
+        return self._client
+
+    def reset(self, connect: Callable[[], Connection] | None = None) -> None:
+        """Forgets the client (new token, region or URL); the next request connects again."""
+        if connect is not None:
+            self._connect = connect
+        if self._client is not None:
+            client, self._client = self._client, None
+            closing = asyncio.ensure_future(client.aclose())
+            self._closing.add(closing)  # held until done: asyncio keeps only weak references to tasks
+            closing.add_done_callback(self._closing.discard)
+        self.connection = None
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None

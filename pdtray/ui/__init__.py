@@ -1,0 +1,1 @@
+"""Widgets, tray, dialogs. Reads state from pdtray.app and sends intents back; no HTTP here."""

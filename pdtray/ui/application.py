@@ -1,0 +1,376 @@
+"""The tray app's controller: owns the services and the windows, and turns the windows' intents into actions.
+
+Windows are built on first use (the popup, the settings dialog), keyring access waits until a token is needed, and
+everything that talks to PagerDuty runs as asyncio tasks on the qasync loop, so start-up stays quick and the UI
+never waits on the network.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from datetime import UTC, datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import QObject, QTimer, QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from pdtray import __version__
+from pdtray.app import cache
+from pdtray.app.connection import Connection, resolve_connection
+from pdtray.app.connection_test import ConnectionTester, TestResult
+from pdtray.app.paths import config_dir
+from pdtray.app.refresh import RefreshService, RefreshState
+from pdtray.app.secrets import (
+    TOKEN_ENV,
+    KeyringUnavailableError,
+    Token,
+    TokenOrigin,
+    load_token,
+    read_keyring_token,
+    write_keyring_token,
+)
+from pdtray.app.session import Session
+from pdtray.app.settings import Settings, load_settings, save_settings, updated
+from pdtray.oncall import Timeline, by_schedule
+from pdtray.oncall.human_time import clock, format_at
+from pdtray.pagerduty import ConfigurationError, CredentialsError, PagerDutyError, TokenMissingError
+from pdtray.ui.icons import app_icon
+from pdtray.ui.popup import Popup
+from pdtray.ui.schedule_list import build_rows
+from pdtray.ui.settings_dialog import SettingsDialog, TokenStatus
+from pdtray.ui.tray import Tray, TrayMenu
+from pdtray.ui.tray_status import tray_look, watched_refs
+
+log = logging.getLogger(__name__)
+MINUTE_MS = 60_000
+
+
+class TrayApplication(QObject):
+    def __init__(self, qapp: QApplication, *, demo: bool = False) -> None:
+        super().__init__()
+        self.qapp = qapp
+        self.demo = demo
+        self._demo_server: object | None = None
+        loaded = load_settings()
+        self.settings: Settings = loaded.settings
+        self.settings_warnings = list(loaded.warnings)
+        for warning in self.settings_warnings:
+            log.warning("%s", warning)
+        self.session = Session(self._connect)
+        self.refresh = RefreshService(
+            self.session, poll_interval=self.settings.poll_interval, cache_path=self._cache_path()
+        )
+        from pdtray.app.timelines import TimelineLoader
+
+        self.timelines = TimelineLoader(self.session, parent=self)
+        self.tester = ConnectionTester(self)
+        self.menu = TrayMenu()
+        self.tray = Tray(self.menu, self)
+        self.popup: Popup | None = None
+        self.settings_dialog: SettingsDialog | None = None
+        self.paused_until: datetime | None = None
+        self._asked_for_token = False
+        self._quit: asyncio.Future[int] | None = None
+        self._minute = QTimer(self)
+        self._minute.timeout.connect(self.render)
+        self.refresh.changed.connect(self._on_refresh)
+        self.timelines.loaded.connect(self._on_timeline)
+        self.timelines.failed.connect(self._on_timeline_failed)
+        self.tester.finished.connect(self._on_tested)
+        self.tray.activated.connect(self.toggle_popup)
+        self.tray.unavailable.connect(self._no_tray)
+        self.menu.open_requested.connect(self.open_popup)
+        self.menu.refresh_requested.connect(lambda: self.refresh.refresh_now(schedules=True))
+        self.menu.pause_requested.connect(self.pause)
+        self.menu.settings_requested.connect(self.open_settings)
+        self.menu.about_requested.connect(self.about)
+        self.menu.quit_requested.connect(self.quit)
+
+    # -- life cycle ---------------------------------------------------------------------------------------------
+
+    async def run(self) -> int:
+        self._quit = asyncio.get_running_loop().create_future()
+        self.start()
+        code = await self._quit
+        await self.shutdown()
+        return code
+
+    def start(self) -> None:
+        self.qapp.setWindowIcon(app_icon())
+        self.tray.show()
+        self.refresh.start()
+        self._start_minute_timer()
+        self.render()
+
+    def quit(self) -> None:
+        if self._quit is not None and not self._quit.done():
+            self._quit.set_result(0)
+
+    async def shutdown(self) -> None:
+        self._minute.stop()
+        await self.refresh.stop()
+        self.tray.icon.hide()
+        if self._demo_server is not None:
+            self._demo_server.stop()  # type: ignore[attr-defined]
+
+    def _start_minute_timer(self) -> None:
+        """Re-renders on each new minute, so "in 10 min" and "until 17:00" stay true."""
+        now = datetime.now(UTC)
+        QTimer.singleShot(int((60 - now.second - now.microsecond / 1e6) * 1000) + 50, self._minute_tick)
+
+    def _minute_tick(self) -> None:
+        self.render()
+        self._minute.start(MINUTE_MS)
+
+    # -- connection ---------------------------------------------------------------------------------------------
+
+    def _connect(self) -> Connection:
+        if self.demo:
+            if self._demo_server is None:
+                from pdtray.demo.server import DemoServer
+
+                self._demo_server = DemoServer.from_environment().start()
+            server = self._demo_server
+            return Connection(Token(server.token, TokenOrigin.DEMO), base_url=server.url)  # type: ignore[attr-defined]
+        return resolve_connection(self.settings)
+
+    def _cache_path(self) -> object:
+        location = (
+            "demo"
+            if self.demo
+            else (os.environ.get("PAGERDUTY_API_URL") or self.settings.api_url or self.settings.region)
+        )
+        return cache.cache_file(location)
+
+    def use_demo(self) -> None:
+        self.demo = True
+        self.refresh._cache_path = self._cache_path()  # type: ignore[assignment]
+        self.refresh.reconnect()
+        if self.settings_dialog is not None:
+            self.settings_dialog.close()
+        self.open_popup()
+
+    @property
+    def tz(self) -> tzinfo | None:
+        return ZoneInfo(self.settings.display_time_zone) if self.settings.display_time_zone else None
+
+    # -- rendering ----------------------------------------------------------------------------------------------
+
+    def _on_refresh(self, state: RefreshState) -> None:
+        if isinstance(state.error, TokenMissingError) and not self.demo and not self._asked_for_token:
+            self._asked_for_token = True
+            self.open_settings(first_run=True)
+        popup = self.popup
+        showing_timeline = (
+            popup is not None
+            and popup.isVisible()
+            and popup.stack.currentWidget() is popup.timeline
+            and popup.timeline.schedule_id is not None
+        )
+        if showing_timeline and state.error is None and not state.refreshing:
+            assert popup is not None and popup.timeline.schedule_id is not None
+            self.timelines.request(popup.timeline.schedule_id, popup.timeline.hours)
+        self.render()
+
+    def render(self) -> None:
+        now = datetime.now(UTC)
+        state = self.refresh.state
+        look = tray_look(state, self.settings, now, self.tz)
+        if self.demo:
+            look = type(look)(look.icon, "pdtray demo account\n" + look.tooltip, look.problem)
+        self.tray.render(look)
+        if self.popup is not None:
+            self._render_popup(state, now)
+
+    def _render_popup(self, state: RefreshState, now: datetime) -> None:
+        popup = self.popup
+        assert popup is not None
+        tz = self.tz
+        snapshot = state.snapshot
+        on_call = by_schedule(snapshot.on_call_now, now) if snapshot else {}
+        starred = [ref.id for ref in watched_refs(state, self.settings)] if state.schedules else []
+        popup.schedules.set_rows(build_rows(list(state.schedules), on_call, starred, now, tz))
+        if not state.schedules:
+            if state.error is not None:
+                message = str(state.error)
+            elif state.refreshing or state.schedules_at is None:
+                message = "Loading schedules…"
+            else:
+                message = "This account has no schedules."
+            popup.schedules.set_message(message)
+        else:
+            popup.schedules.set_message(None)
+        banner = "\n".join(self.settings_warnings)
+        if state.error is not None:
+            banner = (banner + "\n" if banner else "") + str(state.error)
+        needs_settings = isinstance(state.error, CredentialsError | ConfigurationError)
+        popup.set_banner(banner or None, settings=needs_settings)
+        if state.refreshing:
+            status = "Refreshing…"
+        elif snapshot is not None:
+            status = f"Updated {clock(snapshot.taken_at, tz)}" + (" (out of date)" if state.stale else "")
+        else:
+            status = ""
+        if self.demo:
+            status = "Demo account · " + status
+        popup.status.setText(status)
+        popup.timeline.tick(now, tz)
+
+    # -- popup --------------------------------------------------------------------------------------------------
+
+    def _ensure_popup(self) -> Popup:
+        if self.popup is None:
+            popup = Popup(as_window=not self.tray.available)
+            popup.settings_requested.connect(self.open_settings)
+            popup.refresh_requested.connect(lambda: self.refresh.refresh_now(schedules=True))
+            popup.schedules.open_timeline.connect(self.open_timeline)
+            popup.schedules.star_toggled.connect(self.toggle_star)
+            popup.timeline.reload_requested.connect(self.timelines.request)
+            popup.timeline.open_url_requested.connect(lambda url: QDesktopServices.openUrl(QUrl(url)))
+            self.popup = popup
+            self._render_popup(self.refresh.state, datetime.now(UTC))
+        return self.popup
+
+    def open_popup(self) -> None:
+        popup = self._ensure_popup()
+        if popup.as_window:
+            popup.show_now()
+        else:
+            popup.popup_at(self.tray.anchor(), self.tray.geometry())
+
+    def toggle_popup(self) -> None:
+        if self.popup is not None and self.popup.isVisible():
+            self.popup.hide()
+        else:
+            self.open_popup()
+
+    def _no_tray(self) -> None:
+        popup = self._ensure_popup()
+        popup.set_window_mode(True)
+        popup.show_now()
+
+    def open_timeline(self, schedule_id: str) -> None:
+        popup = self._ensure_popup()
+        schedule = next((s for s in self.refresh.state.schedules if s.id == schedule_id), None)
+        popup.timeline.show_loading(
+            schedule_id, schedule.name if schedule else schedule_id, schedule.html_url if schedule else None
+        )
+        popup.show_timeline_page()
+        self.timelines.request(schedule_id, popup.timeline.hours)
+
+    def _on_timeline(self, timeline: Timeline) -> None:
+        if self.popup is not None:
+            self.popup.timeline.show_timeline(timeline, datetime.now(UTC), self.tz)
+
+    def _on_timeline_failed(self, schedule_id: str, error: PagerDutyError) -> None:
+        if self.popup is not None and self.popup.timeline.schedule_id == schedule_id:
+            self.popup.timeline.show_error(str(error))
+
+    def toggle_star(self, schedule_id: str) -> None:
+        """Starring makes the watched list explicit, starting from what was watched by default."""
+        current = [ref.id for ref in watched_refs(self.refresh.state, self.settings)]
+        watched = [s for s in current if s != schedule_id] if schedule_id in current else [*current, schedule_id]
+        self._save(updated(self.settings, watched_schedules=watched))
+        self.render()
+
+    # -- settings -----------------------------------------------------------------------------------------------
+
+    def token_status(self) -> TokenStatus:
+        if os.environ.get(TOKEN_ENV, "").strip():
+            return TokenStatus(from_environment=True)
+        try:
+            return TokenStatus(stored=read_keyring_token() is not None)
+        except KeyringUnavailableError as exc:
+            return TokenStatus(keyring_problem=str(exc))
+
+    def open_settings(self, first_run: bool = False) -> None:
+        if self.settings_dialog is not None and self.settings_dialog.isVisible():
+            self.settings_dialog.raise_()
+            self.settings_dialog.activateWindow()
+            return
+        dialog = SettingsDialog(
+            self.settings, list(self.refresh.state.schedules), self.token_status(), first_run=first_run
+        )
+        dialog.test_requested.connect(self._test_connection)
+        dialog.save_requested.connect(self._save_from_dialog)
+        dialog.demo_requested.connect(self.use_demo)
+        self.settings_dialog = dialog
+        dialog.open()  # not exec(): a nested event loop would stall the asyncio tasks
+        dialog.raise_()
+        dialog.activateWindow()
+
+    def _test_connection(self, token: str | None, region: str, url: str) -> None:
+        dialog = self.settings_dialog
+        try:
+            value = Token(token, TokenOrigin.KEYRING) if token else load_token()
+            connection = Connection(value, region=region, base_url=url or None)
+            connection.client()  # checks the URL before anything is sent
+        except PagerDutyError as exc:
+            if dialog is not None:
+                dialog.show_test_result(False, str(exc))
+            return
+        self.tester.start(connection)
+
+    def _on_tested(self, result: TestResult) -> None:
+        if self.settings_dialog is not None:
+            self.settings_dialog.show_test_result(result.ok, result.message)
+
+    def _save_from_dialog(self, settings: Settings, token: str | None) -> None:
+        dialog = self.settings_dialog
+        if token is not None:
+            try:
+                write_keyring_token(token)
+            except KeyringUnavailableError as exc:
+                if dialog is not None:
+                    dialog.show_save_error(str(exc))
+                return
+        connection_changed = token is not None or (settings.region, settings.api_url) != (
+            self.settings.region,
+            self.settings.api_url,
+        )
+        try:
+            self._save(settings)
+        except OSError as exc:
+            if dialog is not None:
+                dialog.show_save_error(f"Could not save the settings in {config_dir()}: {exc.strerror}")
+            return
+        self.settings_warnings = []
+        if dialog is not None:
+            dialog.accept()
+        self.refresh.set_poll_interval(settings.poll_interval)
+        if connection_changed and not self.demo:
+            self.refresh._cache_path = self._cache_path()  # type: ignore[assignment]
+            self.refresh.reconnect()
+        self.render()
+
+    def _save(self, settings: Settings) -> None:
+        save_settings(settings)
+        self.settings = settings
+
+    # -- the rest of the menu -----------------------------------------------------------------------------------
+
+    def pause(self, how: str | None) -> None:
+        now = datetime.now(UTC)
+        if how is None:
+            self.paused_until = None
+        elif how == "hour":
+            self.paused_until = now + timedelta(hours=1)
+        else:
+            local = now.astimezone(self.tz) if self.tz else now.astimezone()
+            tomorrow = (local + timedelta(days=1)).replace(hour=8, minute=0, second=0, microsecond=0)
+            self.paused_until = tomorrow.astimezone(UTC)
+        self.menu.set_paused(format_at(self.paused_until, now, self.tz) if self.paused_until else None)
+
+    def about(self) -> None:
+        box = QMessageBox(QMessageBox.Icon.NoIcon, "About pdtray", "", QMessageBox.StandardButton.Close)
+        box.setIconPixmap(app_icon().pixmap(64, 64))
+        box.setText(f"<b>pdtray {__version__}</b>")
+        box.setInformativeText(
+            "PagerDuty on-call in the desktop tray: who is on call now, and a warning before your own shift starts."
+            f"<br><br>Settings: {config_dir()}"
+        )
+        self._about = box  # held while open: a non-modal box with no owner would be collected
+        box.open()

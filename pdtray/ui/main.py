@@ -1,0 +1,38 @@
+"""Starts the tray app: one QApplication, the qasync loop, and the controller."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+
+from pdtray import APP_NAME, __version__
+
+
+def run_tray(*, demo: bool = False) -> int:
+    import qasync
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from pdtray.ui.application import TrayApplication
+
+    QApplication.setApplicationName(APP_NAME)
+    QApplication.setApplicationDisplayName(APP_NAME)
+    QApplication.setApplicationVersion(__version__)
+    QApplication.setDesktopFileName(APP_NAME)
+    qapp = QApplication.instance() or QApplication(sys.argv[:1])
+    qapp.setQuitOnLastWindowClosed(False)  # closing the popup or a dialog must not end a tray app
+    loop = qasync.QEventLoop(qapp)
+    asyncio.set_event_loop(loop)
+    controller = TrayApplication(qapp, demo=demo)
+    # Ctrl+C in a terminal: Python runs signal handlers only between bytecodes, so wake it now and then.
+    signal.signal(signal.SIGINT, lambda *_: controller.quit())
+    signal.signal(signal.SIGTERM, lambda *_: controller.quit())
+    wake = QTimer()
+    wake.start(500)
+    wake.timeout.connect(lambda: None)
+    try:
+        return loop.run_until_complete(controller.run())
+    finally:
+        wake.stop()
+        loop.close()

@@ -1,0 +1,136 @@
+"""The popup: a compact window by the tray icon with the schedule list and one schedule's timeline."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, QRect, Qt, Signal
+from PySide6.QtGui import QGuiApplication, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QStackedWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pdtray.ui.icons import app_icon
+from pdtray.ui.schedule_list import ScheduleListPage
+from pdtray.ui.timeline_view import TimelinePage
+
+POPUP_SIZE = (420, 560)
+
+
+class Popup(QWidget):
+    settings_requested = Signal()
+    refresh_requested = Signal()
+
+    def __init__(self, *, as_window: bool = False) -> None:
+        super().__init__()
+        self.setWindowTitle("pdtray")
+        self.setWindowIcon(app_icon())
+        self.set_window_mode(as_window)
+        self.resize(*POPUP_SIZE)
+        self.banner = QFrame()
+        self.banner.setObjectName("banner")
+        self.banner_text = QLabel(wordWrap=True)
+        self.banner_button = QPushButton("Open Settings")
+        banner_layout = QHBoxLayout(self.banner)
+        banner_layout.addWidget(self.banner_text, 1)
+        banner_layout.addWidget(self.banner_button)
+        self.banner.hide()
+        self.schedules = ScheduleListPage()
+        self.timeline = TimelinePage()
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.schedules)
+        self.stack.addWidget(self.timeline)
+        self.status = QLabel()
+        self.status.setObjectName("status")
+        self.refresh_button = QToolButton(text="Refresh")
+        self.settings_button = QToolButton(text="Settings…")
+        footer = QHBoxLayout()
+        footer.addWidget(self.status, 1)
+        footer.addWidget(self.refresh_button)
+        footer.addWidget(self.settings_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 10, 10, 8)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.stack, 1)
+        layout.addLayout(footer)
+        self.banner_button.clicked.connect(self.settings_requested.emit)
+        self.settings_button.clicked.connect(self.settings_requested.emit)
+        self.refresh_button.clicked.connect(self.refresh_requested.emit)
+        self.timeline.back_requested.connect(self.show_schedules)
+        QShortcut(QKeySequence("Ctrl+R"), self, activated=self.refresh_requested.emit)
+        QShortcut(QKeySequence("Ctrl+,"), self, activated=self.settings_requested.emit)
+        self._shown_active = False
+        QGuiApplication.instance().applicationStateChanged.connect(self._app_state)  # type: ignore[union-attr]
+
+    def set_window_mode(self, as_window: bool) -> None:
+        """A frameless popup by the tray icon, or an ordinary window where there is no tray."""
+        self.as_window = as_window
+        if as_window:
+            self.setWindowFlags(Qt.WindowType.Window)
+        else:
+            self.setWindowFlags(
+                Qt.WindowType.Tool | Qt.WindowType.FramelessWindowHint | Qt.WindowType.WindowStaysOnTopHint
+            )
+            self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+            self.setObjectName("popup")
+            # A frameless window needs its own edge to stand apart from what is behind it.
+            self.setStyleSheet("QWidget#popup { border: 1px solid palette(mid); background: palette(window); }")
+
+    # -- showing ------------------------------------------------------------------------------------------------
+
+    def show_schedules(self) -> None:
+        self.stack.setCurrentWidget(self.schedules)
+        self.schedules.setFocus()
+
+    def show_timeline_page(self) -> None:
+        self.stack.setCurrentWidget(self.timeline)
+        self.timeline.setFocus()
+
+    def set_banner(self, text: str | None, *, settings: bool) -> None:
+        self.banner_text.setText(text or "")
+        self.banner_button.setVisible(settings)
+        self.banner.setVisible(bool(text))
+
+    def popup_at(self, anchor: QPoint, icon_rect: QRect | None) -> None:
+        """Shows the window next to the tray icon, inside the screen's available area."""
+        screen = QGuiApplication.screenAt(anchor) or QGuiApplication.primaryScreen()
+        area = screen.availableGeometry()
+        width, height = self.width(), self.height()
+        ref = icon_rect or QRect(anchor, anchor)
+        x = ref.center().x() - width // 2
+        # below the icon when it sits in a top panel, above it otherwise
+        y = ref.bottom() + 6 if ref.center().y() < area.center().y() else ref.top() - height - 6
+        x = max(area.left() + 4, min(x, area.right() - width - 4))
+        y = max(area.top() + 4, min(y, area.bottom() - height - 4))
+        self.move(x, y)
+        self.show_now()
+
+    def show_now(self) -> None:
+        self._shown_active = False
+        self.show()
+        self.raise_()
+        self.activateWindow()
+        self.stack.currentWidget().setFocus()
+
+    def _app_state(self, state: Qt.ApplicationState) -> None:
+        """A popup goes away when the user clicks elsewhere, once it has had the focus."""
+        if self.as_window or not self.isVisible():
+            return
+        if state == Qt.ApplicationState.ApplicationActive:
+            self._shown_active = True
+        elif self._shown_active and state == Qt.ApplicationState.ApplicationInactive:
+            self.hide()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape:
+            if self.stack.currentWidget() is self.timeline:
+                self.show_schedules()
+            elif not self.as_window:
+                self.hide()
+            return
+        super().keyPressEvent(event)

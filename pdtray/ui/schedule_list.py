@@ -1,0 +1,352 @@
+"""The popup's schedule list: who is on call now for each schedule, filter as you type, star to watch.
+
+Starred schedules come first. Keyboard: type to filter, Down/Up to move, Enter to open the timeline, Space or
+Ctrl+S to star, Escape to clear the filter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QRect,
+    QSize,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QKeyEvent,
+    QKeySequence,
+    QMouseEvent,
+    QPainter,
+    QPalette,
+    QShortcut,
+)
+from PySide6.QtWidgets import (
+    QLabel,
+    QLineEdit,
+    QListView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pdtray.oncall import Schedule, ScheduleOnCall
+from pdtray.oncall.human_time import format_until
+
+ROW_ROLE = Qt.ItemDataRole.UserRole + 1
+STAR_WIDTH = 28
+
+
+@dataclass(frozen=True)
+class ScheduleRow:
+    schedule: Schedule
+    starred: bool
+    on_call: str  # "Alice Nguyen (L1) until 17:00 today" or "Nobody on call"
+    nobody: bool
+
+    @property
+    def details(self) -> str:
+        parts = [self.schedule.description, self.schedule.time_zone]
+        return " · ".join(p for p in parts if p)
+
+    @property
+    def search_text(self) -> str:
+        return " ".join(
+            [self.schedule.name, self.schedule.description, self.schedule.time_zone, self.on_call]
+        ).casefold()
+
+
+def build_rows(
+    schedules: list[Schedule],
+    on_call: dict[str, ScheduleOnCall],
+    starred: list[str],
+    now: datetime,
+    tz: tzinfo | None,
+) -> list[ScheduleRow]:
+    rows = []
+    for schedule in schedules:
+        entry = on_call.get(schedule.id)
+        if not schedule.used_by_policies:
+            rows.append(ScheduleRow(schedule, schedule.id in starred, "Not used by any escalation policy", False))
+            continue
+        if entry is None or not entry.people:
+            rows.append(ScheduleRow(schedule, schedule.id in starred, "Nobody on call", True))
+            continue
+        first = entry.people[0]
+        levels = ", ".join(f"L{level}" for level in first.levels)
+        text = f"{first.user.display_name} ({levels}) {format_until(first.until, now, tz)}"
+        if len(entry.people) > 1:
+            text += f" +{len(entry.people) - 1}"
+        rows.append(ScheduleRow(schedule, schedule.id in starred, text, False))
+    return rows
+
+
+class ScheduleListModel(QAbstractListModel):
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.rows: list[ScheduleRow] = []
+
+    def set_rows(self, rows: list[ScheduleRow]) -> None:
+        self.beginResetModel()
+        self.rows = rows
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid():
+            return None
+        row = self.rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return row.schedule.name
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{row.schedule.name}\n{row.on_call}\n{row.details}"
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            star = "starred, " if row.starred else ""
+            return f"{star}{row.schedule.name}: {row.on_call}"
+        if role == ROW_ROLE:
+            return row
+        return None
+
+
+class ScheduleFilter(QSortFilterProxyModel):
+    """Starred first, then by name; keeps rows whose name, description, zone or on-call person match."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._needle = ""
+        self.setDynamicSortFilter(True)
+
+    def set_text(self, text: str) -> None:
+        self._needle = text.strip().casefold()
+        self.invalidateFilter()
+
+    def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex) -> bool:
+        row: ScheduleRow = self.sourceModel().index(source_row, 0, source_parent).data(ROW_ROLE)
+        return all(word in row.search_text for word in self._needle.split())
+
+    def lessThan(self, left: QModelIndex | QPersistentModelIndex, right: QModelIndex | QPersistentModelIndex) -> bool:
+        a: ScheduleRow = left.data(ROW_ROLE)
+        b: ScheduleRow = right.data(ROW_ROLE)
+        return (not a.starred, a.schedule.name.casefold()) < (not b.starred, b.schedule.name.casefold())
+
+
+class ScheduleDelegate(QStyledItemDelegate):
+    """Draws a row: star, name, who is on call, description and time zone, in the palette's colours."""
+
+    star_clicked = Signal(str)
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
+        height = QFontMetrics(option.font).height()
+        return QSize(320, int(height * 3.4) + 8)
+
+    def paint(
+        self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        row: ScheduleRow = index.data(ROW_ROLE)
+        widget = option.widget
+        style = widget.style() if widget else None
+        if style is not None:
+            style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, option, painter, widget)
+        palette: QPalette = option.palette
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        text_role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
+        rect: QRect = option.rect.adjusted(6, 4, -8, -4)
+        painter.save()
+        star_font = QFont(option.font)
+        star_font.setPointSizeF(option.font.pointSizeF() * 1.3)
+        painter.setFont(star_font)
+        if selected:
+            star_colour = palette.color(QPalette.ColorRole.HighlightedText)
+        elif row.starred:
+            star_colour = palette.color(QPalette.ColorRole.Link)
+        else:
+            star_colour = palette.color(QPalette.ColorRole.PlaceholderText)
+        painter.setPen(star_colour)
+        painter.drawText(
+            QRect(rect.left(), rect.top(), STAR_WIDTH, rect.height() // 3 + 4),
+            Qt.AlignmentFlag.AlignLeft,
+            "★" if row.starred else "☆",
+        )
+        text_rect = rect.adjusted(STAR_WIDTH, 0, 0, 0)
+        line = QFontMetrics(option.font).height()
+        bold = QFont(option.font)
+        bold.setBold(True)
+        painter.setFont(bold)
+        painter.setPen(palette.color(text_role))
+        metrics = QFontMetrics(bold)
+        painter.drawText(
+            text_rect.left(),
+            text_rect.top() + metrics.ascent(),
+            metrics.elidedText(row.schedule.name, Qt.TextElideMode.ElideRight, text_rect.width()),
+        )
+        painter.setFont(option.font)
+        plain = QFontMetrics(option.font)
+        who_colour = palette.color(text_role)
+        if row.nobody and not selected:
+            who_colour = warning_colour(palette)
+        painter.setPen(who_colour)
+        painter.drawText(
+            text_rect.left(),
+            text_rect.top() + line + plain.ascent() + 2,
+            plain.elidedText(row.on_call, Qt.TextElideMode.ElideRight, text_rect.width()),
+        )
+        dim = palette.color(text_role)
+        if not selected:
+            dim = palette.color(QPalette.ColorRole.PlaceholderText)
+        painter.setPen(dim)
+        painter.drawText(
+            text_rect.left(),
+            text_rect.top() + 2 * line + plain.ascent() + 4,
+            plain.elidedText(row.details, Qt.TextElideMode.ElideRight, text_rect.width()),
+        )
+        painter.restore()
+
+    def editorEvent(
+        self, event: QEvent, model: object, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> bool:
+        on_star = isinstance(event, QMouseEvent) and event.position().x() - option.rect.left() <= STAR_WIDTH + 6
+        if event.type() == QEvent.Type.MouseButtonRelease and on_star:
+            row: ScheduleRow = index.data(ROW_ROLE)
+            self.star_clicked.emit(row.schedule.id)
+            return True
+        return False
+
+
+def warning_colour(palette: QPalette) -> QColor:
+    """A warning red that stays readable on the palette's base colour, light or dark."""
+    dark = palette.color(QPalette.ColorRole.Base).lightness() < 128
+    return QColor("#FF8A80") if dark else QColor("#B42318")
+
+
+class ScheduleListPage(QWidget):
+    open_timeline = Signal(str)
+    star_toggled = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.filter_edit = QLineEdit(placeholderText="Filter schedules or people…")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.setAccessibleName("Filter schedules")
+        self.model = ScheduleListModel(self)
+        self.proxy = ScheduleFilter(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.sort(0)
+        self.view = QListView()
+        self.view.setModel(self.proxy)
+        self.view.setAccessibleName("Schedules")
+        self.view.setUniformItemSizes(True)
+        self.view.setAlternatingRowColors(True)
+        self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.delegate = ScheduleDelegate(self.view)
+        self.view.setItemDelegate(self.delegate)
+        self.message = QLabel(wordWrap=True, alignment=Qt.AlignmentFlag.AlignCenter)
+        self.message.setObjectName("listMessage")
+        self.message.hide()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.filter_edit)
+        layout.addWidget(self.message)
+        layout.addWidget(self.view, 1)
+        self.filter_edit.textChanged.connect(self._filter)
+        self.filter_edit.installEventFilter(self)
+        self.view.installEventFilter(self)
+        self.view.activated.connect(self._open)
+        self.delegate.star_clicked.connect(self.star_toggled.emit)
+        star = QShortcut(QKeySequence("Ctrl+S"), self)
+        star.activated.connect(self._star_current)
+        self.setFocusProxy(self.filter_edit)
+
+    def set_rows(self, rows: list[ScheduleRow]) -> None:
+        current = self.current_id()
+        self.model.set_rows(rows)
+        self._select(current)
+        self._update_message()
+
+    def set_message(self, text: str | None) -> None:
+        """A loading, empty or error state shown above the list."""
+        self._forced = text
+        self._update_message()
+
+    _forced: str | None = None
+
+    def _update_message(self) -> None:
+        text = self._forced
+        if text is None and self.model.rowCount() and not self.proxy.rowCount():
+            text = f"No schedule matches “{self.filter_edit.text().strip()}”."
+        self.message.setText(text or "")
+        self.message.setVisible(bool(text))
+
+    def current_id(self) -> str | None:
+        index = self.view.currentIndex()
+        row: ScheduleRow | None = index.data(ROW_ROLE) if index.isValid() else None
+        return row.schedule.id if row else None
+
+    def _select(self, schedule_id: str | None) -> None:
+        for r in range(self.proxy.rowCount()):
+            index = self.proxy.index(r, 0)
+            if schedule_id is None or index.data(ROW_ROLE).schedule.id == schedule_id:
+                self.view.setCurrentIndex(index)
+                return
+
+    def _filter(self, text: str) -> None:
+        self.proxy.set_text(text)
+        if not self.view.currentIndex().isValid() and self.proxy.rowCount():
+            self.view.setCurrentIndex(self.proxy.index(0, 0))
+        self._update_message()
+
+    def _open(self, index: QModelIndex) -> None:
+        row: ScheduleRow | None = index.data(ROW_ROLE)
+        if row is not None:
+            self.open_timeline.emit(row.schedule.id)
+
+    def _star_current(self) -> None:
+        current = self.current_id()
+        if current:
+            self.star_toggled.emit(current)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() != QEvent.Type.KeyPress or not isinstance(event, QKeyEvent):
+            return False
+        key = event.key()
+        if watched is self.filter_edit:
+            if key in (Qt.Key.Key_Down, Qt.Key.Key_Up, Qt.Key.Key_PageDown, Qt.Key.Key_PageUp):
+                self.view.setFocus()
+                self.view.keyPressEvent(event)
+                return True
+            if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.view.currentIndex().isValid():
+                self._open(self.view.currentIndex())
+                return True
+            if key == Qt.Key.Key_Escape and self.filter_edit.text():
+                self.filter_edit.clear()
+                return True
+        if watched is self.view:
+            if key == Qt.Key.Key_Space:
+                self._star_current()
+                return True
+            if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                self._open(self.view.currentIndex())
+                return True
+            if (
+                event.text()
+                and event.text().isprintable()
+                and not event.modifiers() & Qt.KeyboardModifier.ControlModifier
+            ):
+                self.filter_edit.setFocus()
+                self.filter_edit.insert(event.text())
+                return True
+        return False

@@ -1,0 +1,305 @@
+"""One schedule's timeline: who is on call now and for how long, every handoff, and the gaps."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPaintEvent, QPalette, QPen
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QToolButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pdtray.oncall import Timeline, TimelineEntry
+from pdtray.oncall.human_time import clock, day_label, format_at, format_duration, format_relative, format_until
+from pdtray.ui.schedule_list import warning_colour
+
+PERSON_COLOURS = ["#3B82F6", "#10B981", "#8B5CF6", "#F59E0B", "#EC4899", "#14B8A6", "#6366F1", "#84CC16"]
+
+
+def person_colour(user_id: str) -> QColor:
+    """The same person gets the same colour in every timeline."""
+    digest = hashlib.sha256(user_id.encode()).digest()
+    return QColor(PERSON_COLOURS[digest[0] % len(PERSON_COLOURS)])
+
+
+def entry_span_text(entry: TimelineEntry, now: datetime, tz: tzinfo | None) -> str:
+    def stamp(t: datetime) -> str:
+        day = day_label(t, now, tz)
+        return clock(t, tz) if day == "today" else f"{day} {clock(t, tz)}"
+
+    same_day = day_label(entry.start, now, tz) == day_label(entry.end, now, tz)
+    return f"{stamp(entry.start)} – {clock(entry.end, tz) if same_day else stamp(entry.end)}"
+
+
+def zone_note(schedule_zone: str, now: datetime, tz: tzinfo | None) -> str | None:
+    """Says the schedule's zone when its clock differs from the one the times are shown in."""
+    try:
+        zone = ZoneInfo(schedule_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    shown = now.astimezone(tz) if tz else now.astimezone()
+    there = now.astimezone(zone)
+    if shown.utcoffset() == there.utcoffset():
+        return None
+    shown_in = "your local time" if tz is None else str(tz)
+    return f"Times in {shown_in}; the schedule runs on {schedule_zone} ({clock(now, zone)} there now)."
+
+
+class TimelineBar(QWidget):
+    """The window drawn left to right: a block per person, hatched gaps, a line at now, and hour or day ticks."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.timeline: Timeline | None = None
+        self.now: datetime | None = None
+        self.tz: tzinfo | None = None
+        self.setMinimumHeight(58)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+
+    def sizeHint(self) -> QSize:
+        return QSize(360, 58)
+
+    def set_timeline(self, timeline: Timeline | None, now: datetime, tz: tzinfo | None) -> None:
+        self.timeline, self.now, self.tz = timeline, now, tz
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        timeline = self.timeline
+        if timeline is None or self.now is None:
+            return
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        palette = self.palette()
+        span = (timeline.until - timeline.since).total_seconds()
+        bar = QRectF(4, 6, self.width() - 8, 26)
+
+        def x(t: datetime) -> float:
+            return bar.left() + bar.width() * (t - timeline.since).total_seconds() / span
+
+        for entry in timeline.entries:
+            # at least a few pixels, so a short current stretch is still seen
+            rect = QRectF(x(entry.start), bar.top(), max(3.0, x(entry.end) - x(entry.start)), bar.height())
+            if entry.user is None:
+                colour = warning_colour(palette)
+                painter.fillRect(rect, QBrush(colour, Qt.BrushStyle.BDiagPattern))
+                painter.setPen(QPen(colour, 1))
+                painter.drawRect(rect.adjusted(0.5, 0.5, -0.5, -0.5))
+            else:
+                colour = person_colour(entry.user.id)
+                painter.fillRect(rect, colour if entry.current else colour.lighter(125))
+                painter.setPen(QPen(palette.color(QPalette.ColorRole.Base), 1))
+                painter.drawLine(rect.topLeft(), rect.bottomLeft())
+                label = entry.user.name.split()[0]
+                metrics = QFontMetrics(painter.font())
+                if metrics.horizontalAdvance(label) + 8 < rect.width():
+                    painter.setPen(QColor("white"))
+                    painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, label)
+        now_x = x(min(max(self.now, timeline.since), timeline.until))
+        painter.setPen(QPen(palette.color(QPalette.ColorRole.Text), 2))
+        painter.drawLine(QPointF(now_x, bar.top() - 4), QPointF(now_x, bar.bottom() + 4))
+        self._ticks(painter, bar, x, span)
+        painter.end()
+
+    def _ticks(self, painter: QPainter, bar: QRectF, x: object, span: float) -> None:
+        timeline = self.timeline
+        assert timeline is not None
+        small = QFont(self.font())
+        small.setPointSizeF(max(7.0, small.pointSizeF() * 0.85))
+        painter.setFont(small)
+        painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+        step = timedelta(hours=6) if span <= 2 * 86400 else timedelta(days=1)
+        local = timeline.since.astimezone(self.tz) if self.tz else timeline.since.astimezone()
+        if step == timedelta(days=1):
+            tick = local.replace(hour=0, minute=0, second=0, microsecond=0) + step
+        else:
+            tick = local.replace(minute=0, second=0, microsecond=0)
+            tick += timedelta(hours=(6 - tick.hour % 6) % 6 or 6)
+        while tick < timeline.until:
+            px = x(tick)  # type: ignore[operator]
+            painter.drawLine(QPointF(px, bar.bottom()), QPointF(px, bar.bottom() + 4))
+            text = day_label(tick, self.now, self.tz) if step == timedelta(days=1) else clock(tick, self.tz)  # type: ignore[arg-type]
+            painter.drawText(QRectF(px - 40, bar.bottom() + 5, 80, 16), Qt.AlignmentFlag.AlignHCenter, text)
+            tick = (tick + step).astimezone(tick.tzinfo)
+
+
+class TimelinePage(QWidget):
+    back_requested = Signal()
+    reload_requested = Signal(str, int)  # schedule ID, hours
+    open_url_requested = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.schedule_id: str | None = None
+        self.hours = 24
+        self.html_url: str | None = None
+        self.timeline: Timeline | None = None
+        self.back = QToolButton(text="‹ Schedules")
+        self.back.setAutoRaise(True)
+        self.back.setAccessibleName("Back to the schedule list")
+        self.title = QLabel()
+        self.title.setObjectName("timelineTitle")
+        title_font = self.title.font()
+        title_font.setBold(True)
+        title_font.setPointSizeF(title_font.pointSizeF() * 1.15)
+        self.title.setFont(title_font)
+        self.reload = QToolButton(text="⟳")
+        self.reload.setToolTip("Refresh this timeline")
+        self.reload.setAccessibleName("Refresh this timeline")
+        self.day = QToolButton(text="24 h", checkable=True, checked=True)
+        self.week = QToolButton(text="7 days", checkable=True)
+        group = QButtonGroup(self)
+        group.setExclusive(True)
+        for button in (self.day, self.week):
+            group.addButton(button)
+        self.current = QLabel(wordWrap=True)
+        self.current.setObjectName("currentOnCall")
+        self.current.setTextFormat(Qt.TextFormat.RichText)
+        self.bar = TimelineBar()
+        self.entries = QTreeWidget()
+        self.entries.setAccessibleName("Handoffs")
+        self.entries.setAlternatingRowColors(True)
+        self.entries.setRootIsDecorated(False)
+        self.entries.setUniformRowHeights(True)
+        self.entries.setHeaderLabels(["When", "Who", "For"])
+        self.entries.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        header = self.entries.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        self.countdown = QLabel()
+        self.note = QLabel(wordWrap=True)
+        self.note.setObjectName("zoneNote")
+        self.open_web = QPushButton("Open in PagerDuty")
+        header = QHBoxLayout()
+        header.addWidget(self.back)
+        header.addWidget(self.title, 1)
+        header.addWidget(self.day)
+        header.addWidget(self.week)
+        header.addWidget(self.reload)
+        footer = QHBoxLayout()
+        footer.addWidget(self.countdown, 1)
+        footer.addWidget(self.open_web)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(header)
+        layout.addWidget(self.current)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.entries, 1)
+        layout.addWidget(self.note)
+        layout.addLayout(footer)
+        self.back.clicked.connect(self.back_requested.emit)
+        self.reload.clicked.connect(self._reload)
+        self.day.clicked.connect(lambda: self._set_hours(24))
+        self.week.clicked.connect(lambda: self._set_hours(24 * 7))
+        self.open_web.clicked.connect(lambda: self.html_url and self.open_url_requested.emit(self.html_url))
+        self.setFocusProxy(self.entries)
+
+    def _set_hours(self, hours: int) -> None:
+        if hours != self.hours:
+            self.hours = hours
+            self._reload()
+
+    def _reload(self) -> None:
+        if self.schedule_id:
+            self.reload_requested.emit(self.schedule_id, self.hours)
+
+    def show_loading(self, schedule_id: str, name: str, html_url: str | None) -> None:
+        same = schedule_id == self.schedule_id
+        self.schedule_id, self.html_url = schedule_id, html_url
+        self.title.setText(name)
+        self.open_web.setEnabled(bool(html_url))
+        if not same:
+            self.timeline = None
+            self.entries.clear()
+            self.bar.set_timeline(None, datetime.now().astimezone(), None)
+            self.note.clear()
+            self.countdown.clear()
+        self.current.setText("Loading the timeline…")
+
+    def show_error(self, message: str) -> None:
+        self.current.setText(f"<b>Could not load the timeline.</b><br>{_escape(message)}")
+
+    def show_timeline(self, timeline: Timeline, now: datetime, tz: tzinfo | None) -> None:
+        if timeline.schedule.id != self.schedule_id:
+            return  # an answer for a schedule the user has left
+        self.timeline = timeline
+        self.title.setText(timeline.schedule.name)
+        self.html_url = timeline.schedule.html_url or self.html_url
+        self.open_web.setEnabled(bool(self.html_url))
+        self.entries.clear()
+        palette = self.palette()
+        for entry in timeline.entries:
+            who = "Nobody on call" if entry.user is None else entry.user.display_name
+            when = ("● " if entry.current else "") + entry_span_text(entry, now, tz)
+            item = QTreeWidgetItem([when, who, format_duration(entry.end - entry.start)])
+            item.setTextAlignment(2, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            if entry.current:
+                item.setToolTip(0, "On call now")
+            if entry.user is None:
+                for column in range(3):
+                    item.setForeground(column, warning_colour(palette))
+            else:
+                item.setIcon(1, _swatch(person_colour(entry.user.id)))
+            if entry.current:
+                font = item.font(0)
+                font.setBold(True)
+                for column in range(3):
+                    item.setFont(column, font)
+            self.entries.addTopLevelItem(item)
+        self.note.setText(zone_note(timeline.schedule.time_zone, now, tz) or "")
+        self.note.setVisible(bool(self.note.text()))
+        self.tick(now, tz)
+
+    def tick(self, now: datetime, tz: tzinfo | None) -> None:
+        """Re-renders what depends on the clock: the current on-call, time left and the countdown."""
+        timeline = self.timeline
+        if timeline is None:
+            return
+        self.bar.set_timeline(timeline, now, tz)
+        current = next((e for e in timeline.entries if e.start <= now < e.end), None)
+        handoff = timeline.next_handoff(now)
+        if current is None:
+            self.current.setText("This timeline has ended; refresh to see what comes next.")
+        elif current.user is None:
+            nxt = next((e for e in timeline.entries if e.start >= current.end and e.user), None)
+            then = (
+                f" Next: <b>{_escape(nxt.user.display_name)}</b> {format_at(nxt.start, now, tz)}."
+                if nxt and nxt.user
+                else ""
+            )
+            self.current.setText(f"<b>Nobody is on call</b> {format_until(current.end, now, tz)}.{then}")
+        else:
+            left = format_duration(current.end - now)
+            end = format_until(current.end if current.end < timeline.until else None, now, tz)
+            ends = f"{end} ({left} left)" if current.end < timeline.until else f"for at least {left}"
+            self.current.setText(f"On call now: <b>{_escape(current.user.display_name)}</b>, {ends}")
+        if handoff is not None:
+            self.countdown.setText(f"Next handoff {format_relative(handoff, now)} ({format_at(handoff, now, tz)})")
+        else:
+            self.countdown.setText("No handoff in this window")
+
+
+def _swatch(colour: QColor) -> object:
+    from PySide6.QtGui import QIcon, QPixmap
+
+    pixmap = QPixmap(12, 12)
+    pixmap.fill(colour)
+    return QIcon(pixmap)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,0 +1,123 @@
+"""The tray icon and its menu: the state at a glance, the tooltip, and the intents the menu sends."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from PySide6.QtCore import QObject, QPoint, QRect, QTimer, Signal
+from PySide6.QtGui import QAction, QCursor
+from PySide6.QtWidgets import QMenu, QSystemTrayIcon
+
+from pdtray.ui.icons import icon
+from pdtray.ui.tray_status import TrayLook
+
+log = logging.getLogger(__name__)
+TRAY_RETRY_MS = 2_000
+
+
+class TrayMenu(QMenu):
+    """Open, Refresh now, Pause notifications, Settings…, About, Quit."""
+
+    open_requested = Signal()
+    refresh_requested = Signal()
+    pause_requested = Signal(object)  # "hour", "tomorrow" or None (resume)
+    settings_requested = Signal()
+    about_requested = Signal()
+    quit_requested = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.status_action = self.addAction("")
+        self.status_action.setEnabled(False)
+        self.addSeparator()
+        self.open_action = self._add("Open", self.open_requested)
+        self.refresh_action = self._add("Refresh now", self.refresh_requested)
+        self.pause_menu = self.addMenu("Pause notifications")
+        self.pause_hour = self.pause_menu.addAction("For 1 hour")
+        self.pause_hour.triggered.connect(lambda: self.pause_requested.emit("hour"))
+        self.pause_tomorrow = self.pause_menu.addAction("Until tomorrow")
+        self.pause_tomorrow.triggered.connect(lambda: self.pause_requested.emit("tomorrow"))
+        self.resume = self.pause_menu.addAction("Resume notifications")
+        self.resume.triggered.connect(lambda: self.pause_requested.emit(None))
+        self.resume.setVisible(False)
+        self.addSeparator()
+        self.settings_action = self._add("Settings…", self.settings_requested)
+        self.about_action = self._add("About pdtray", self.about_requested)
+        self.addSeparator()
+        self.quit_action = self._add("Quit", self.quit_requested)
+
+    def _add(self, text: str, signal: Signal) -> QAction:  # type: ignore[type-arg]
+        action = self.addAction(text)
+        action.triggered.connect(signal.emit)
+        return action
+
+    def set_status(self, text: str) -> None:
+        self.status_action.setText(text)
+
+    def set_paused(self, until_text: str | None) -> None:
+        self.pause_menu.setTitle(f"Notifications paused until {until_text}" if until_text else "Pause notifications")
+        self.resume.setVisible(until_text is not None)
+
+
+class Tray(QObject):
+    """Wraps QSystemTrayIcon; waits for a tray to appear when the desktop starts pdtray before its panel."""
+
+    activated = Signal()  # left click
+    unavailable = Signal()  # no tray after a while: show a window instead
+
+    def __init__(self, menu: TrayMenu, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.menu = menu
+        self.icon = QSystemTrayIcon(icon("loading"), self)
+        self.icon.setContextMenu(menu)
+        self.icon.activated.connect(self._on_activated)
+        self.look: TrayLook | None = None
+        self._waited_ms = 0
+        self._retry = QTimer(self)
+        self._retry.setInterval(TRAY_RETRY_MS)
+        self._retry.timeout.connect(self._try_show)
+
+    def show(self) -> None:
+        self._try_show()
+        if not self.icon.isVisible() or not QSystemTrayIcon.isSystemTrayAvailable():
+            self._retry.start()
+
+    def _try_show(self) -> None:
+        if QSystemTrayIcon.isSystemTrayAvailable():
+            self._retry.stop()
+            self.icon.show()
+            return
+        self._waited_ms += TRAY_RETRY_MS
+        if self._waited_ms == 3 * TRAY_RETRY_MS:
+            log.warning("no system tray yet; pdtray keeps looking for one and shows its window meanwhile")
+            self.unavailable.emit()
+
+    @property
+    def available(self) -> bool:
+        return QSystemTrayIcon.isSystemTrayAvailable()
+
+    def render(self, look: TrayLook) -> None:
+        if self.look is not None and look == self.look:
+            return
+        if self.look is None or look.icon != self.look.icon:
+            self.icon.setIcon(icon(look.icon))
+        self.icon.setToolTip(look.tooltip)
+        self.menu.set_status(look.problem or look.tooltip.splitlines()[-1])
+        self.look = look
+
+    def geometry(self) -> QRect | None:
+        """Where the icon is on screen; None where the platform does not say (StatusNotifierItem)."""
+        rect = self.icon.geometry()
+        return rect if rect.isValid() and not rect.isEmpty() else None
+
+    def anchor(self) -> QPoint:
+        rect = self.geometry()
+        return rect.center() if rect is not None else QCursor.pos()
+
+    def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason in (QSystemTrayIcon.ActivationReason.Trigger, QSystemTrayIcon.ActivationReason.DoubleClick):
+            self.activated.emit()
+
+    def notify(self, title: str, body: str, when: datetime | None = None) -> None:
+        self.icon.showMessage(title, body, icon("pdtray"))

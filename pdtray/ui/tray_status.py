@@ -1,0 +1,93 @@
+"""What the tray shows for a refresh state: which icon, which tooltip, and the one-line problem, if any.
+
+Plain Python (no widgets) so it is tested directly; the tray re-renders it every minute.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+
+from pdtray.app.refresh import RefreshState
+from pdtray.app.settings import Settings
+from pdtray.oncall import Ref, by_schedule
+from pdtray.oncall.human_time import clock
+from pdtray.oncall.status import OnCallState, default_watched, on_call_state
+from pdtray.oncall.summary import tooltip_text
+from pdtray.pagerduty import (
+    AccessDeniedError,
+    ConfigurationError,
+    NetworkError,
+    PagerDutyError,
+    RateLimitedError,
+    ServerError,
+    TokenMissingError,
+    TokenRejectedError,
+    UserTokenRequiredError,
+)
+
+PROBLEM = "problem"
+LOADING = "loading"
+
+
+@dataclass(frozen=True)
+class TrayLook:
+    icon: str  # an OnCallState value, PROBLEM or LOADING
+    tooltip: str
+    problem: str | None
+
+
+def problem_text(error: PagerDutyError, retry_at: datetime | None, tz: tzinfo | None) -> str:
+    """A short line for the tooltip and the popup's banner; the full message is in the popup and the log."""
+    again = f" — retrying at {clock(retry_at, tz)}" if retry_at else ""
+    if isinstance(error, TokenMissingError):
+        return "No API token — open Settings"
+    if isinstance(error, TokenRejectedError):
+        return "Token rejected — open Settings"
+    if isinstance(error, UserTokenRequiredError):
+        return "Account-level token: your shifts need a user token — open Settings"
+    if isinstance(error, AccessDeniedError):
+        return "The token lacks access — open Settings"
+    if isinstance(error, ConfigurationError):
+        return "Bad connection settings — open Settings"
+    if isinstance(error, NetworkError):
+        return "Offline: PagerDuty is unreachable" + again
+    if isinstance(error, RateLimitedError):
+        return "Rate limited by PagerDuty" + again
+    if isinstance(error, ServerError):
+        return "PagerDuty is having trouble" + again
+    return "Refresh failed" + again
+
+
+def watched_refs(state: RefreshState, settings: Settings) -> list[Ref]:
+    schedules = {s.id: s for s in state.schedules}
+    mine = state.snapshot.mine if state.snapshot else None
+    my_schedules = [r.schedule.id for r in (mine.on_call_now + mine.upcoming) if r.schedule] if mine else []
+    ids = settings.watched_schedules or default_watched(
+        list(state.schedules), mine.user.id if mine else None, my_schedules
+    )
+    return [schedules[i].ref for i in ids if i in schedules]
+
+
+def tray_look(state: RefreshState, settings: Settings, now: datetime, tz: tzinfo | None) -> TrayLook:
+    problem = problem_text(state.error, state.next_at, tz) if state.error is not None else None
+    snapshot = state.snapshot
+    if snapshot is None:
+        text = "pdtray\n" + (problem or "Loading who is on call…")
+        return TrayLook(PROBLEM if problem else LOADING, text, problem)
+    soon = timedelta(seconds=max(settings.lead_times, default=15 * 60))
+    tooltip = tooltip_text(
+        watched_refs(state, settings),
+        by_schedule(snapshot.on_call_now, now),
+        snapshot.mine,
+        now,
+        tz,
+        updated_at=snapshot.taken_at,
+        stale=state.stale,
+        problem=problem,
+    )
+    icon = PROBLEM if problem else on_call_state(snapshot.mine, now, soon).value
+    return TrayLook(icon, tooltip, problem)
+
+
+__all__ = ["LOADING", "PROBLEM", "OnCallState", "TrayLook", "problem_text", "tray_look", "watched_refs"]
