@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
@@ -291,9 +292,17 @@ class TrayApplication(QObject):
             self.settings_dialog.raise_()
             self.settings_dialog.activateWindow()
             return
+        status = TokenStatus(demo=True) if self.demo else self.token_status()
         dialog = SettingsDialog(
-            self.settings, list(self.refresh.state.schedules), self.token_status(), first_run=first_run
+            self.settings,
+            list(self.refresh.state.schedules),
+            status,
+            first_run=first_run,
+            default_watched=[
+                ref.id for ref in watched_refs(self.refresh.state, replace(self.settings, watched_schedules=[]))
+            ],
         )
+
         dialog.test_requested.connect(self._test_connection)
         dialog.save_requested.connect(self._save_from_dialog)
         dialog.demo_requested.connect(self.use_demo)

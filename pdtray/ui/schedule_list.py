@@ -133,7 +133,7 @@ class ScheduleFilter(QSortFilterProxyModel):
 
     def set_text(self, text: str) -> None:
         self._needle = text.strip().casefold()
-        self.invalidateFilter()
+        self.invalidateRowsFilter()
 
     def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex) -> bool:
         row: ScheduleRow = self.sourceModel().index(source_row, 0, source_parent).data(ROW_ROLE)

@@ -44,6 +44,7 @@ class TokenStatus:
     stored: bool = False  # a token is in the keyring
     from_environment: bool = False  # PAGERDUTY_TOKEN is set and wins
     keyring_problem: str | None = None  # no usable keyring: why, and what to do instead
+    demo: bool = False  # the app runs on the demo account
 
 
 class Editor:
@@ -145,6 +146,7 @@ class SettingsDialog(QDialog):
         token: TokenStatus,
         *,
         first_run: bool = False,
+        default_watched: list[str] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -152,6 +154,7 @@ class SettingsDialog(QDialog):
         self.setWindowIcon(app_icon())
         self.settings = settings
         self.token_status = token
+        self.default_watched = list(default_watched or [])
         layout = QVBoxLayout(self)
         if first_run:
             welcome = QLabel(
@@ -166,7 +169,10 @@ class SettingsDialog(QDialog):
         self.editors: dict[str, Editor] = {}
         for f in setting_fields():
             editor = EDITORS[f.metadata["editor"]](schedules)
-            editor.put(getattr(settings, f.name))
+            value = getattr(settings, f.name)
+            if f.name == "watched_schedules" and not value:
+                value = self.default_watched  # show what is watched now, not an empty list
+            editor.put(value)
             editor.widget.setToolTip(f.metadata["help"])
             editor.widget.setAccessibleName(f.metadata["label"])
             label = QLabel(f.metadata["label"])
@@ -186,7 +192,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.error)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         self.demo_button = self.buttons.addButton("Try the demo", QDialogButtonBox.ButtonRole.ActionRole)
-        self.demo_button.setVisible(first_run or not (token.stored or token.from_environment))
+        self.demo_button.setVisible(not token.demo and (first_run or not (token.stored or token.from_environment)))
         self.demo_button.clicked.connect(self.demo_requested.emit)
         self.buttons.accepted.connect(self._save)
         self.buttons.rejected.connect(self.reject)
@@ -214,7 +220,9 @@ class SettingsDialog(QDialog):
         self.token_note = QLabel(wordWrap=True)
         self.token_note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         notes = ["Kept only in the OS keyring, never in pdtray's files or logs."]
-        if token.from_environment:
+        if token.demo:
+            notes = ["pdtray is showing the demo account. Paste a token to use your own PagerDuty account."]
+        elif token.from_environment:
             notes = ["PAGERDUTY_TOKEN is set in the environment and is used instead of the keyring."]
             self.token_edit.setEnabled(False)
         elif token.keyring_problem:
@@ -259,6 +267,8 @@ class SettingsDialog(QDialog):
             except ValueError as exc:
                 label = next(f.metadata["label"] for f in setting_fields() if f.name == name)
                 raise ValueError(f"{label}: {exc}") from None
+        if not self.settings.watched_schedules and sorted(values["watched_schedules"]) == sorted(self.default_watched):
+            values["watched_schedules"] = []  # unchanged: keep following "the schedules I am in"
         try:
             return updated(self.settings, **values)
         except ValueError as exc:
