@@ -6,10 +6,10 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from builders import at, row, user
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit
 
-from builders import at, row, user
 from pdtray.app.queries import Snapshot
 from pdtray.app.refresh import RefreshState
 from pdtray.app.settings import Settings
@@ -222,8 +222,8 @@ def test_zone_note_only_when_clocks_differ():
 # -- settings dialog ----------------------------------------------------------------------------------------------
 
 
-def dialog_for(qtbot, settings=None, token=TokenStatus(), **kw):
-    dialog = SettingsDialog(settings or Settings(), [PRIMARY, SECONDARY, TRIAGE], token, **kw)
+def dialog_for(qtbot, settings=None, token=None, **kw):
+    dialog = SettingsDialog(settings or Settings(), [PRIMARY, SECONDARY, TRIAGE], token or TokenStatus(), **kw)
     qtbot.addWidget(dialog)
     return dialog
 

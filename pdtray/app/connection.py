@@ -29,7 +29,9 @@ class Connection:
         return self.token.origin is TokenOrigin.DEMO
 
 
-def resolve_connection(settings: Settings, *, api_url: str | None = None, region: str | None = None) -> Connection:
+def resolve_connection(
+    settings: Settings, *, api_url: str | None = None, region: str | None = None, token: Token | None = None
+) -> Connection:
     """Command-line arguments win over the environment, which wins over settings.json.
 
     The URL is checked before the token is looked up, so a bad URL is reported without touching the keyring.
@@ -37,7 +39,7 @@ def resolve_connection(settings: Settings, *, api_url: str | None = None, region
     base_url = api_url or os.environ.get(API_URL_ENV) or settings.api_url or None
     chosen_region = region or settings.region
     resolve(chosen_region, base_url)
-    return Connection(token=load_token(), region=chosen_region, base_url=base_url)
+    return Connection(token=token or load_token(), region=chosen_region, base_url=base_url)
 
 
 @contextmanager

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from pdtray import __version__
 from pdtray.app import cache
-from pdtray.app.connection import Connection, resolve_connection
+from pdtray.app.connection import API_URL_ENV, Connection, resolve_connection
 from pdtray.app.connection_test import ConnectionTester, TestResult
 from pdtray.app.paths import config_dir
 from pdtray.app.refresh import RefreshService, RefreshState
@@ -29,7 +29,6 @@ from pdtray.app.secrets import (
     KeyringUnavailableError,
     Token,
     TokenOrigin,
-    load_token,
     read_keyring_token,
     write_keyring_token,
 )
@@ -112,6 +111,7 @@ class TrayApplication(QObject):
 
     async def shutdown(self) -> None:
         self._minute.stop()
+        self.tray.stop()
         await self.refresh.stop()
         self.tray.icon.hide()
         if self._demo_server is not None:
@@ -140,9 +140,7 @@ class TrayApplication(QObject):
 
     def _cache_path(self) -> object:
         location = (
-            "demo"
-            if self.demo
-            else (os.environ.get("PAGERDUTY_API_URL") or self.settings.api_url or self.settings.region)
+            "demo" if self.demo else (os.environ.get(API_URL_ENV) or self.settings.api_url or self.settings.region)
         )
         return cache.cache_file(location)
 
@@ -314,9 +312,8 @@ class TrayApplication(QObject):
     def _test_connection(self, token: str | None, region: str, url: str) -> None:
         dialog = self.settings_dialog
         try:
-            value = Token(token, TokenOrigin.KEYRING) if token else load_token()
-            connection = Connection(value, region=region, base_url=url or None)
-            connection.client()  # checks the URL before anything is sent
+            typed = Token(token, TokenOrigin.KEYRING) if token else None
+            connection = resolve_connection(replace(self.settings, region=region, api_url=url), token=typed)
         except PagerDutyError as exc:
             if dialog is not None:
                 dialog.show_test_result(False, str(exc))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 
 from PySide6.QtCore import QObject, QPoint, QRect, QTimer, Signal
 from PySide6.QtGui import QAction, QCursor
@@ -93,6 +92,10 @@ class Tray(QObject):
             log.warning("no system tray yet; pdtray keeps looking for one and shows its window meanwhile")
             self.unavailable.emit()
 
+    def stop(self) -> None:
+        self._retry.stop()
+        self.icon.hide()
+
     @property
     def available(self) -> bool:
         return QSystemTrayIcon.isSystemTrayAvailable()
@@ -118,6 +121,3 @@ class Tray(QObject):
     def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
         if reason in (QSystemTrayIcon.ActivationReason.Trigger, QSystemTrayIcon.ActivationReason.DoubleClick):
             self.activated.emit()
-
-    def notify(self, title: str, body: str, when: datetime | None = None) -> None:
-        self.icon.showMessage(title, body, icon("pdtray"))

@@ -1,0 +1,163 @@
+"""The tray app's controller, offscreen, against demo servers over real HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from conftest import finish
+from PySide6.QtWidgets import QApplication
+
+from pdtray.app.secrets import KEYRING_SERVICE, KEYRING_USERNAME
+from pdtray.pagerduty import ServerError, TokenMissingError, TokenRejectedError
+from pdtray.ui.application import TrayApplication
+from pdtray.ui.tray_status import PROBLEM
+
+
+@pytest.fixture
+def make_app(qloop, qapp):
+    apps = []
+
+    def factory(**kw) -> TrayApplication:
+        app = TrayApplication(qapp, **kw)
+        apps.append(app)
+        app.start()
+        return app
+
+    yield factory
+    for app in apps:
+        finish(qloop, app.shutdown())
+        for window in (app.popup, app.settings_dialog):
+            if window is not None:
+                window.close()
+
+
+def settle(qtbot, app, timeout=10_000):
+    qtbot.waitUntil(
+        lambda: app.refresh.state.snapshot is not None and not app.refresh.state.refreshing, timeout=timeout
+    )
+    return app.refresh.state
+
+
+def config_file() -> Path:
+    return Path(os.environ["PDTRAY_CONFIG_DIR"]) / "settings.json"
+
+
+def test_demo_tray_tooltip_popup_and_timeline(qtbot, make_app):
+    app = make_app(demo=True)
+    state = settle(qtbot, app)
+    assert app.tray.look.icon == "soon"
+    tooltip = app.tray.look.tooltip.splitlines()
+    assert tooltip[0] == "pdtray demo account"
+    assert any(line.startswith("Platform Primary — Alice Nguyen (L1, L2), until") for line in tooltip)
+    assert any(line.startswith("Your next shift: Platform Primary, today at") for line in tooltip)
+    app.open_popup()
+    popup = app.popup
+    assert popup.isVisible()
+    assert popup.schedules.model.rowCount() == len(state.schedules) == 14
+    # the demo user's schedules are watched by default, so they are starred and first
+    first_two = [popup.schedules.proxy.index(r, 0).data() for r in range(2)]
+    assert sorted(first_two) == ["Payments Primary", "Platform Primary"]
+    assert popup.status.text().startswith("Demo account · Updated")
+    primary = next(s for s in state.schedules if s.name == "Platform Primary")
+    app.open_timeline(primary.id)
+    assert popup.stack.currentWidget() is popup.timeline
+    qtbot.waitUntil(lambda: popup.timeline.entries.topLevelItemCount() >= 2, timeout=10_000)
+    who = [popup.timeline.entries.topLevelItem(i).text(1) for i in range(2)]
+    assert who == ["Alice Nguyen", "Demo User"]
+    assert popup.timeline.countdown.text().startswith("Next handoff in")
+    app.toggle_popup()
+    assert not popup.isVisible()
+
+
+def test_starring_saves_the_watched_list(qtbot, make_app):
+    app = make_app(demo=True)
+    state = settle(qtbot, app)
+    triage = next(s for s in state.schedules if s.name == "Security Triage")
+    app.toggle_star(triage.id)
+    watched = json.loads(config_file().read_text())["watched_schedules"]
+    names = sorted(s.name for s in state.schedules if s.id in watched)
+    assert names == ["Payments Primary", "Platform Primary", "Security Triage"]
+    assert "Security Triage — nobody on call" in app.tray.look.tooltip
+    app.toggle_star(triage.id)
+    assert triage.id not in json.loads(config_file().read_text())["watched_schedules"]
+
+
+def test_first_start_without_token_opens_settings_and_offers_the_demo(qtbot, make_app):
+    app = make_app(demo=False)
+    qtbot.waitUntil(lambda: app.settings_dialog is not None and app.settings_dialog.isVisible(), timeout=10_000)
+    assert isinstance(app.refresh.state.error, TokenMissingError)
+    assert app.tray.look.icon == PROBLEM
+    assert "No API token — open Settings" in app.tray.look.tooltip
+    dialog = app.settings_dialog
+    assert dialog.demo_button.isVisible()
+    dialog.demo_button.click()
+    state = settle(qtbot, app)
+    assert app.demo and state.error is None
+    assert not dialog.isVisible()
+    assert app.popup is not None and app.popup.isVisible()
+
+
+def test_saving_a_token_stores_it_in_the_keyring_and_reconnects(qtbot, make_app, demo, isolated, monkeypatch):
+    monkeypatch.setenv("PAGERDUTY_API_URL", demo.url)
+    isolated.set_password(KEYRING_SERVICE, KEYRING_USERNAME, "revoked-token")
+    app = make_app(demo=False)
+    qtbot.waitUntil(lambda: isinstance(app.refresh.state.error, TokenRejectedError), timeout=10_000)
+    assert "Token rejected — open Settings" in app.tray.look.tooltip
+    app.open_settings()
+    dialog = app.settings_dialog
+    assert "type to replace it" in dialog.token_edit.placeholderText()
+    # Test connection with the typed token, through the app, over HTTP
+    dialog.token_edit.setText(demo.token)
+    dialog.test_button.click()
+    qtbot.waitUntil(lambda: dialog.test_result.text().startswith("✓"), timeout=10_000)
+    assert dialog.test_result.text() == "✓ Connected as Demo User <demo@pdtray.example>."
+    dialog.buttons.accepted.emit()
+    assert isolated.items[(KEYRING_SERVICE, KEYRING_USERNAME)] == demo.token
+    assert config_file().exists()
+    assert demo.token not in config_file().read_text()
+    state = settle(qtbot, app)
+    qtbot.waitUntil(lambda: app.refresh.state.error is None, timeout=10_000)
+    assert state.snapshot.mine.user.name == "Demo User"
+    assert not dialog.isVisible()
+
+
+def test_failure_after_success_shows_stale_data_and_the_problem(qtbot, make_app, demo, monkeypatch):
+    monkeypatch.setenv("PAGERDUTY_API_URL", demo.url)
+    monkeypatch.setenv("PAGERDUTY_TOKEN", demo.token)
+    app = make_app(demo=False)
+    settle(qtbot, app)
+    app.open_popup()
+    demo.faults.server_error(10, status=503)
+    app.refresh.refresh_now()
+    qtbot.waitUntil(lambda: isinstance(app.refresh.state.error, ServerError), timeout=20_000)
+    assert app.tray.look.icon == PROBLEM
+    assert "may be out of date" in app.tray.look.tooltip
+    assert "PagerDuty is having trouble — retrying at" in app.tray.look.tooltip
+    assert "(out of date)" in app.popup.status.text()
+    assert app.popup.banner.isVisible() and "HTTP 503" in app.popup.banner_text.text()
+    assert app.popup.schedules.model.rowCount() == 14  # the last good list stays
+
+
+def test_corrupt_settings_are_replaced_with_a_visible_warning(qtbot, make_app):
+    config = config_file()
+    config.parent.mkdir(parents=True)
+    config.write_text("{oops")
+    app = make_app(demo=True)
+    settle(qtbot, app)
+    app.open_popup()
+    assert app.popup.banner.isVisible()
+    assert "not readable" in app.popup.banner_text.text()
+    assert len(list(config.parent.glob("settings.json.corrupt-*"))) == 1
+
+
+def test_pause_shows_in_the_menu(qtbot, make_app):
+    app = make_app(demo=True)
+    app.pause("hour")
+    assert app.menu.pause_menu.title().startswith("Notifications paused until today at")
+    assert app.menu.resume.isVisible()
+    app.pause(None)
+    assert app.menu.pause_menu.title() == "Pause notifications"
+    QApplication.processEvents()
