@@ -142,3 +142,23 @@ def finish(loop, awaitable, timeout: float = 10.0):
         QApplication.processEvents()
         time.sleep(0.001)
     return task.result()
+
+
+_screenshot_dirs: list[str] = []
+
+
+@pytest.fixture
+def screenshots_dir(request):
+    """Where the desktop tests put their screenshots: PDTRAY_SCREENSHOTS, else screenshots/ in the checkout."""
+    from pathlib import Path
+
+    base = Path(os.environ.get("PDTRAY_SCREENSHOTS") or Path(request.config.rootpath) / "screenshots")
+    folder = base / request.node.name
+    folder.mkdir(parents=True, exist_ok=True)
+    _screenshot_dirs.append(str(folder))
+    return folder
+
+
+def pytest_terminal_summary(terminalreporter):
+    for folder in _screenshot_dirs:
+        terminalreporter.write_line(f"screenshots: {folder}")

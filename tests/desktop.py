@@ -1,0 +1,250 @@
+"""Real desktop pieces for end-to-end tests: Xvfb, an XEmbed tray host, a private D-Bus session, a Secret Service.
+
+Each is a real program from Debian started by the test and stopped after it. Where one is missing the test is
+skipped, except under PDTRAY_REQUIRE_DESKTOP=1 (set by .ci/run), where it fails: CI must not pass by skipping.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REQUIRE_ENV = "PDTRAY_REQUIRE_DESKTOP"
+
+
+def need(*programs: str) -> None:
+    missing = [p for p in programs if shutil.which(p) is None]
+    if not missing:
+        return
+    message = f"desktop test needs {', '.join(missing)} (Debian: xvfb trayer dbus gnome-keyring x11-utils xdotool imagemagick)"
+    if os.environ.get(REQUIRE_ENV) == "1":
+        pytest.fail(message + f"; {REQUIRE_ENV}=1 makes this a failure")
+    pytest.skip(message)
+
+
+def wait_for(predicate: Callable[[], object], timeout: float, what: str, interval: float = 0.1) -> object:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+def stop(process: subprocess.Popen[bytes]) -> int | None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            return process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+    return process.returncode
+
+
+@contextlib.contextmanager
+def xvfb(width: int = 1280, height: int = 800) -> Iterator[str]:
+    """A fresh X server; yields its DISPLAY (":N"), chosen by Xvfb itself so parallel runs do not clash."""
+    need("Xvfb")
+    read, write = os.pipe()
+    process = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write), "-screen", "0", f"{width}x{height}x24", "-nolisten", "tcp"],
+        pass_fds=(write,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        number = pipe.readline().strip()
+    if not number:
+        stop(process)
+        raise AssertionError("Xvfb did not start")
+    try:
+        yield f":{number}"
+    finally:
+        stop(process)
+
+
+@dataclass
+class Window:
+    id: str
+    name: str
+    x: int
+    y: int
+    width: int
+    height: int
+
+    @property
+    def centre(self) -> tuple[int, int]:
+        return self.x + self.width // 2, self.y + self.height // 2
+
+
+_TREE_LINE = re.compile(
+    r'^(\s*)(0x[0-9a-f]+) (?:"([^"]*)"|\(has no name\)).*?(\d+)x(\d+)\+-?\d+\+-?\d+\s+\+(-?\d+)\+(-?\d+)'
+)
+
+
+def window_tree(display: str) -> list[tuple[int, Window]]:
+    """(depth, window) for every window, with absolute positions, from xwininfo."""
+    out = subprocess.run(
+        ["xwininfo", "-root", "-tree"],
+        env={**os.environ, "DISPLAY": display},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rows = []
+    for line in out.splitlines():
+        match = _TREE_LINE.match(line)
+        if match:
+            indent, wid, name, w, h, x, y = match.groups()
+            rows.append((len(indent), Window(wid, name or "", int(x), int(y), int(w), int(h))))
+    return rows
+
+
+def embedded_icons(display: str, host: str = "panel") -> list[Window]:
+    """Windows inside the tray host's panel: the embedded icons (one level or two down, wrappers included)."""
+    rows = window_tree(display)
+    for i, (depth, window) in enumerate(rows):
+        if window.name == host:
+            inside = []
+            for child_depth, child in rows[i + 1 :]:
+                if child_depth <= depth:
+                    break
+                if child.name:
+                    inside.append(child)
+            return inside
+    return []
+
+
+def xdotool(display: str, *args: str) -> str:
+    return subprocess.run(
+        ["xdotool", *args], env={**os.environ, "DISPLAY": display}, capture_output=True, text=True, check=False
+    ).stdout
+
+
+def visible_windows(display: str, name: str) -> list[Window]:
+    found = []
+    for wid in xdotool(display, "search", "--onlyvisible", "--name", name).split():
+        geometry = xdotool(display, "getwindowgeometry", "--shell", wid)
+        values = dict(line.split("=", 1) for line in geometry.splitlines() if "=" in line)
+        if values:
+            found.append(
+                Window(wid, name, int(values["X"]), int(values["Y"]), int(values["WIDTH"]), int(values["HEIGHT"]))
+            )
+    return found
+
+
+def screenshot(display: str, path: Path, window: Window | None = None, margin: int = 0) -> Path:
+    """A PNG of the whole screen, or of one window's area (with a margin, clipped to the screen)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    command = ["import", "-window", "root"]
+    if window is not None:
+        x, y = max(0, window.x - margin), max(0, window.y - margin)
+        command += ["-crop", f"{window.width + 2 * margin}x{window.height + 2 * margin}+{x}+{y}", "+repage"]
+    subprocess.run([*command, str(path)], env={**os.environ, "DISPLAY": display}, check=True, capture_output=True)
+    return path
+
+
+@contextlib.contextmanager
+def tray_host(display: str) -> Iterator[subprocess.Popen[bytes]]:
+    need("trayer", "xwininfo")
+    process = subprocess.Popen(
+        [
+            "trayer",
+            "--edge",
+            "top",
+            "--align",
+            "right",
+            "--widthtype",
+            "request",
+            "--height",
+            "28",
+            "--transparent",
+            "false",
+            "--tint",
+            "0x2b2b2b",
+            "--SetDockType",
+            "true",
+            "--SetPartialStrut",
+            "true",
+        ],
+        env={**os.environ, "DISPLAY": display},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for(lambda: any(w.name == "panel" for _, w in window_tree(display)), 10, "trayer's panel")
+        yield process
+    finally:
+        stop(process)
+
+
+@contextlib.contextmanager
+def dbus_session() -> Iterator[dict[str, str]]:
+    """A private session bus; yields the environment variables that point a child process at it."""
+    need("dbus-daemon")
+    process = subprocess.Popen(
+        ["dbus-daemon", "--session", "--nofork", "--print-address=1"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+    )
+    assert process.stdout is not None
+    address = process.stdout.readline().decode().strip()
+    try:
+        yield {"DBUS_SESSION_BUS_ADDRESS": address}
+    finally:
+        stop(process)
+
+
+@contextlib.contextmanager
+def secret_service(home: Path) -> Iterator[dict[str, str]]:
+    """gnome-keyring's Secret Service, unlocked, on a private bus, with a throwaway HOME."""
+    need("gnome-keyring-daemon", "dbus-daemon")
+    env = {**os.environ, "HOME": str(home), "XDG_DATA_HOME": str(home / "data"), "XDG_RUNTIME_DIR": str(home / "run")}
+    (home / "run").mkdir(parents=True, exist_ok=True, mode=0o700)
+    with dbus_session() as bus:
+        env.update(bus)
+        daemon = subprocess.Popen(
+            ["gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets"],
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        assert daemon.stdin is not None
+        daemon.stdin.write(b"throwaway-password")
+        daemon.stdin.close()
+
+        def registered() -> bool:
+            probe = subprocess.run(
+                [
+                    "dbus-send",
+                    "--session",
+                    "--print-reply",
+                    "--dest=org.freedesktop.DBus",
+                    "/org/freedesktop/DBus",
+                    "org.freedesktop.DBus.NameHasOwner",
+                    "string:org.freedesktop.secrets",
+                ],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            return "boolean true" in probe.stdout
+
+        try:
+            wait_for(registered, 15, "gnome-keyring's Secret Service on the bus")
+            yield env
+        finally:
+            stop(daemon)

@@ -1,0 +1,83 @@
+"""End to end on a real X server: Xvfb and trayer (an XEmbed tray host), with `pdtray --demo` as a real process.
+
+Asserts that the icon is embedded in the tray and that a left click opens the popup, and writes screenshots of the
+tray, the tooltip, the schedule list, a timeline, the menu and the settings dialog.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from desktop import embedded_icons, need, screenshot, stop, tray_host, visible_windows, wait_for, xdotool, xvfb
+
+pytestmark = pytest.mark.desktop
+
+
+def test_icon_embeds_and_a_left_click_opens_the_popup(tmp_path, screenshots_dir):
+    need("Xvfb", "trayer", "xwininfo", "xdotool", "import")
+    with xvfb() as display, tray_host(display):
+        env = {
+            **os.environ,
+            "DISPLAY": display,
+            "QT_QPA_PLATFORM": "xcb",
+            "PDTRAY_CONFIG_DIR": str(tmp_path / "config"),
+            "PDTRAY_CACHE_DIR": str(tmp_path / "cache"),
+        }
+        env.pop("PAGERDUTY_TOKEN", None)
+        env.pop("DBUS_SESSION_BUS_ADDRESS", None)  # no StatusNotifier host: Qt uses the XEmbed tray
+        log = (tmp_path / "pdtray.log").open("wb")
+        app = subprocess.Popen(
+            [sys.executable, "-m", "pdtray", "--demo"], env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+        try:
+            icons = wait_for(
+                lambda: [w for w in embedded_icons(display) if w.name == "pdtray"], 30, "pdtray's icon inside trayer"
+            )
+            icon = icons[0]
+            assert 16 <= icon.width <= 32 and 16 <= icon.height <= 32
+            x, y = icon.centre
+            time.sleep(2)  # the first refresh: the icon turns from "loading" to "soon"
+            screenshot(display, screenshots_dir / "1-tray.png", icon, margin=40)
+            assert visible_windows(display, "^pdtray$") == []  # no popup before the click
+            xdotool(display, "mousemove", str(x), str(y))
+            time.sleep(2.5)
+            screenshot(display, screenshots_dir / "2-tooltip.png")
+            xdotool(display, "click", "1")
+            popup = wait_for(
+                lambda: [w for w in visible_windows(display, "^pdtray$") if w.width >= 400 and w.height >= 500],
+                10,
+                "the popup after a left click",
+            )[0]
+            # by the icon: its right edge near the icon, its top just below the top panel
+            assert popup.y < 80 and abs(popup.x + popup.width - x) < popup.width
+            time.sleep(0.5)
+            screenshot(display, screenshots_dir / "3-schedules.png", popup)
+            xdotool(display, "type", "--delay", "40", "platform pri")
+            xdotool(display, "key", "Return")
+            time.sleep(2)
+            screenshot(display, screenshots_dir / "4-timeline.png", popup)
+            xdotool(display, "key", "Escape")  # back to the list
+            time.sleep(0.3)
+            xdotool(display, "key", "Escape")  # clears the filter
+            time.sleep(0.3)
+            assert visible_windows(display, "^pdtray$"), "Escape with a filter typed clears it, not the popup"
+            xdotool(display, "key", "Escape")  # and closes the popup
+            wait_for(lambda: not visible_windows(display, "^pdtray$"), 5, "the popup to close on Escape")
+            xdotool(display, "mousemove", str(x), str(y), "click", "3")
+            time.sleep(1)
+            screenshot(display, screenshots_dir / "5-menu.png")
+            xdotool(display, "key", "Down", "Down", "Down", "Down", "Return")
+            dialog = wait_for(lambda: visible_windows(display, "pdtray Settings"), 10, "the settings dialog")[0]
+            time.sleep(0.5)
+            screenshot(display, screenshots_dir / "6-settings.png", dialog)
+        finally:
+            code = stop(app)
+            log.close()
+        output = (tmp_path / "pdtray.log").read_text(errors="replace")
+        assert code == 0, output
+        assert "Traceback" not in output, output
