@@ -8,7 +8,6 @@ import subprocess
 import sys
 
 import pytest
-
 from desktop import secret_service
 
 pytestmark = pytest.mark.desktop

@@ -12,7 +12,6 @@ import sys
 import time
 
 import pytest
-
 from desktop import embedded_icons, need, screenshot, stop, tray_host, visible_windows, wait_for, xdotool, xvfb
 
 pytestmark = pytest.mark.desktop
