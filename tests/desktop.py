@@ -26,7 +26,8 @@ def need(*programs: str) -> None:
     missing = [p for p in programs if shutil.which(p) is None]
     if not missing:
         return
-    message = f"desktop test needs {', '.join(missing)} (Debian: xvfb trayer dbus gnome-keyring x11-utils xdotool imagemagick)"
+    packages = "xvfb trayer dbus gnome-keyring x11-utils xdotool imagemagick"
+    message = f"desktop test needs {', '.join(missing)} (Debian: {packages})"
     if os.environ.get(REQUIRE_ENV) == "1":
         pytest.fail(message + f"; {REQUIRE_ENV}=1 makes this a failure")
     pytest.skip(message)
