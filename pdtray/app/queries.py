@@ -6,9 +6,10 @@ Each function makes the fewest requests that answer its question: "who is on cal
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from pdtray.oncall import (
     DecodeError,
@@ -43,14 +44,23 @@ async def schedules(client: PagerDutyClient, *, query: str | None = None) -> lis
         raise _invalid("schedules", exc) from None
 
 
+async def _decoded_oncalls(pages: AsyncIterator[list[dict[str, Any]]], what: str) -> list[OnCall]:
+    """Decodes each page as it arrives, so a large account's rows are not all decoded in one stretch that would
+    hold up the UI."""
+    rows: list[OnCall] = []
+    try:
+        async for page in pages:
+            rows.extend(decode_oncalls(page))
+    except DecodeError as exc:
+        raise _invalid(what, exc) from None
+    return rows
+
+
 async def on_call_now(client: PagerDutyClient, now: datetime, *, schedule_ids: Iterable[str] = ()) -> list[OnCall]:
     """Everyone on call at ``now``, every level, in one paginated query."""
     since, until = now_window(now)
-    raw = await client.oncalls(since=since, until=until, schedule_ids=schedule_ids, include_users=True)
-    try:
-        return active_rows(decode_oncalls(raw), now)
-    except DecodeError as exc:
-        raise _invalid("on-call entries", exc) from None
+    pages = client.oncall_pages(since=since, until=until, schedule_ids=schedule_ids, include_users=True)
+    return active_rows(await _decoded_oncalls(pages, "on-call entries"), now)
 
 
 async def me(client: PagerDutyClient) -> User:
@@ -64,11 +74,8 @@ async def me(client: PagerDutyClient) -> User:
 async def shifts_of(client: PagerDutyClient, user: User, now: datetime) -> MyShifts:
     """``user``'s shifts running now or starting within the next 7 days."""
     since, until = shifts_window(now)
-    raw = await client.oncalls(since=since, until=until, user_ids=[user.id], include_users=True)
-    try:
-        return my_shifts(user, decode_oncalls(raw), now)
-    except DecodeError as exc:
-        raise _invalid("your on-call entries", exc) from None
+    pages = client.oncall_pages(since=since, until=until, user_ids=[user.id], include_users=True)
+    return my_shifts(user, await _decoded_oncalls(pages, "your on-call entries"), now)
 
 
 async def timeline(client: PagerDutyClient, schedule_id: str, now: datetime, *, hours: int = 24) -> Timeline:

@@ -158,17 +158,19 @@ class RefreshService(QObject):
         try:
             client = self._session.client()
             now = self._clock()
-            stale_list = self.state.schedules_at is None or now - self.state.schedules_at >= SCHEDULES_EVERY
-            changes: dict[str, object] = {}
-            if self._want_schedules or stale_list:
-                changes["schedules"] = tuple(await queries.schedules(client))
-                changes["schedules_at"] = now
-                self._want_schedules = False
+            # Who is on call first: the tooltip can show it before the (rarely changing) schedule list arrives.
             snapshot = await queries.full_refresh(client, now, user=self._me)
             self._me = snapshot.mine.user
             self._failures = 0
-            self._publish(snapshot=snapshot, error=None, from_cache=False, refreshing=False, **changes)
-            self._save()
+            stale_list = self.state.schedules_at is None or now - self.state.schedules_at >= SCHEDULES_EVERY
+            if self._want_schedules or stale_list:
+                self._publish(snapshot=snapshot, error=None, from_cache=False)
+                schedules = tuple(await queries.schedules(client))
+                self._want_schedules = False
+                self._publish(schedules=schedules, schedules_at=now)
+            self._publish(snapshot=snapshot, error=None, from_cache=False)
+            await self._save()
+            self._publish(refreshing=False)
         except asyncio.CancelledError:
             raise
         except RateLimitedError as exc:
@@ -208,11 +210,13 @@ class RefreshService(QObject):
         self.state = replace(self.state, **changes)  # type: ignore[arg-type]
         self.changed.emit(self.state)
 
-    def _save(self) -> None:
+    async def _save(self) -> None:
+        """Writes the cache on a worker thread: an fsync must not hold up the UI."""
         if self._cache_path is None:
             return
+        state = self.state
         try:
-            cache.save(self._cache_path, self.state.snapshot, self.state.schedules, self.state.schedules_at)
+            await asyncio.to_thread(cache.save, self._cache_path, state.snapshot, state.schedules, state.schedules_at)
         except OSError as exc:
             log.warning("could not write the cache %s: %s", self._cache_path, exc)
 

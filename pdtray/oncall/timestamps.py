@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timezone
 
-from dateutil.parser import isoparse
-
 
 def parse_timestamp(value: str) -> datetime:
     """An aware datetime that keeps the offset PagerDuty wrote ("...-05:00", "...+05:30", "...Z").
@@ -17,7 +15,9 @@ def parse_timestamp(value: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
-        parsed = isoparse(text)  # the rarer ISO 8601 forms (week dates, "+0530" offsets, ...)
+        from dateutil.parser import isoparse  # only for the rarer ISO 8601 forms: week dates, "+0530" offsets
+
+        parsed = isoparse(text)
         offset = parsed.utcoffset()
         if offset is not None:
             parsed = parsed.replace(tzinfo=timezone(offset))

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
+import threading
 import weakref
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from datetime import datetime
 from hashlib import sha256
 from types import TracebackType
@@ -45,6 +47,26 @@ Params = Mapping[str, str | int | bool | datetime | Iterable[str] | None]
 _token_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]] = (
     weakref.WeakKeyDictionary()
 )
+
+
+_tls_lock = threading.Lock()
+_tls_context: ssl.SSLContext | None = None
+
+
+def tls_context() -> ssl.SSLContext:
+    """The TLS context every client shares; building it (loading the CA bundle) takes ~30 ms, so once is enough."""
+    global _tls_context
+    with _tls_lock:
+        if _tls_context is None:
+            import certifi
+
+            _tls_context = ssl.create_default_context(cafile=certifi.where())
+        return _tls_context
+
+
+def prepare_tls_in_background() -> None:
+    """Builds the TLS context on a worker thread while the app starts: OpenSSL loads the CA bundle without the GIL."""
+    threading.Thread(target=tls_context, name="pdtray-tls", daemon=True).start()
 
 
 def _lock_for(token_digest: str) -> asyncio.Lock:
@@ -107,6 +129,7 @@ class PagerDutyClient:
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
         self._http = httpx.AsyncClient(
+            verify=tls_context(),
             timeout=timeout,
             transport=transport,
             headers={"Accept": ACCEPT, "User-Agent": f"pdtray/{__version__}"},
@@ -220,27 +243,27 @@ class PagerDutyClient:
         body = await self._send("GET", self.urls.rest + path, what=what, params=params, me=me)
         return _field(body, key, dict, what)
 
-    async def _paginate(self, path: str, key: str, *, what: str, params: Params | None = None) -> list[Json]:
-        """Classic offset pagination, stopping at PagerDuty's 10,000 offset cap instead of failing on it."""
-        items: list[Json] = []
+    async def pages(self, path: str, key: str, *, what: str, params: Params | None = None) -> AsyncIterator[list[Json]]:
+        """Classic offset pagination, a page at a time, stopping at PagerDuty's 10,000 offset cap instead of
+        failing on it. Callers can work on each page while the next one is on its way."""
         offset = 0
         while True:
             limit = min(PAGE_LIMIT, OFFSET_CAP - offset)
             if limit <= 0:
                 log.warning("%s: stopped at PagerDuty's offset cap of %d results", what, OFFSET_CAP)
-                return items
+                return
             body = await self._send(
-                "GET",
-                self.urls.rest + path,
-                what=what,
-                params={**(params or {}), "limit": limit, "offset": offset},
+                "GET", self.urls.rest + path, what=what, params={**(params or {}), "limit": limit, "offset": offset}
             )
             page = _field(body, key, list, what)
-            items.extend(page)
+            yield page
             if not page or not body.get("more"):
-                return items
+                return
             # Advance by what came back: PagerDuty may return fewer than asked for.
             offset += len(page)
+
+    async def _paginate(self, path: str, key: str, *, what: str, params: Params | None = None) -> list[Json]:
+        return [item async for page in self.pages(path, key, what=what, params=params) for item in page]
 
     # -- REST endpoints ----------------------------------------------------------------------------------------
 
@@ -265,7 +288,7 @@ class PagerDutyClient:
             params={"since": since, "until": until, "time_zone": time_zone},
         )
 
-    async def oncalls(
+    def oncall_pages(
         self,
         *,
         since: datetime | None = None,
@@ -275,7 +298,7 @@ class PagerDutyClient:
         escalation_policy_ids: Iterable[str] = (),
         include_users: bool = True,
         earliest: bool = False,
-    ) -> list[Json]:
+    ) -> AsyncIterator[list[Json]]:
         params: dict[str, Any] = {
             "since": since,
             "until": until,
@@ -285,7 +308,11 @@ class PagerDutyClient:
             "include[]": ["users"] if include_users else [],
             "earliest": True if earliest else None,
         }
-        return await self._paginate("/oncalls", "oncalls", what="on-call entries", params=params)
+        return self.pages("/oncalls", "oncalls", what="on-call entries", params=params)
+
+    async def oncalls(self, **filters: Any) -> list[Json]:
+        """All /oncalls rows for the filters of :meth:`oncall_pages`."""
+        return [row async for page in self.oncall_pages(**filters) for row in page]
 
     async def incidents(
         self,

@@ -12,6 +12,7 @@ import logging
 import os
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QObject, QTimer, QUrl
@@ -34,15 +35,17 @@ from pdtray.app.secrets import (
 )
 from pdtray.app.session import Session
 from pdtray.app.settings import Settings, load_settings, save_settings, updated
+from pdtray.app.timelines import TimelineLoader
 from pdtray.oncall import Timeline, by_schedule
 from pdtray.oncall.human_time import clock, format_at
 from pdtray.pagerduty import ConfigurationError, CredentialsError, PagerDutyError, TokenMissingError
 from pdtray.ui.icons import app_icon
-from pdtray.ui.popup import Popup
-from pdtray.ui.schedule_list import build_rows
-from pdtray.ui.settings_dialog import SettingsDialog, TokenStatus
 from pdtray.ui.tray import Tray, TrayMenu
 from pdtray.ui.tray_status import tray_look, watched_refs
+
+if TYPE_CHECKING:  # built on first use, so their modules are imported then too
+    from pdtray.ui.popup import Popup
+    from pdtray.ui.settings_dialog import SettingsDialog, TokenStatus
 
 log = logging.getLogger(__name__)
 MINUTE_MS = 60_000
@@ -63,8 +66,6 @@ class TrayApplication(QObject):
         self.refresh = RefreshService(
             self.session, poll_interval=self.settings.poll_interval, cache_path=self._cache_path()
         )
-        from pdtray.app.timelines import TimelineLoader
-
         self.timelines = TimelineLoader(self.session, parent=self)
         self.tester = ConnectionTester(self)
         self.menu = TrayMenu()
@@ -185,6 +186,8 @@ class TrayApplication(QObject):
             self._render_popup(state, now)
 
     def _render_popup(self, state: RefreshState, now: datetime) -> None:
+        from pdtray.ui.schedule_list import build_rows
+
         popup = self.popup
         assert popup is not None
         tz = self.tz
@@ -222,6 +225,8 @@ class TrayApplication(QObject):
 
     def _ensure_popup(self) -> Popup:
         if self.popup is None:
+            from pdtray.ui.popup import Popup
+
             popup = Popup(as_window=not self.tray.available)
             popup.settings_requested.connect(self.open_settings)
             popup.refresh_requested.connect(lambda: self.refresh.refresh_now(schedules=True))
@@ -278,6 +283,8 @@ class TrayApplication(QObject):
     # -- settings -----------------------------------------------------------------------------------------------
 
     def token_status(self) -> TokenStatus:
+        from pdtray.ui.settings_dialog import TokenStatus
+
         if os.environ.get(TOKEN_ENV, "").strip():
             return TokenStatus(from_environment=True)
         try:
@@ -290,6 +297,8 @@ class TrayApplication(QObject):
             self.settings_dialog.raise_()
             self.settings_dialog.activateWindow()
             return
+        from pdtray.ui.settings_dialog import SettingsDialog, TokenStatus
+
         status = TokenStatus(demo=True) if self.demo else self.token_status()
         dialog = SettingsDialog(
             self.settings,

@@ -277,6 +277,8 @@ class ScheduleListPage(QWidget):
         self.setFocusProxy(self.filter_edit)
 
     def set_rows(self, rows: list[ScheduleRow]) -> None:
+        if rows == self.model.rows:
+            return  # most refreshes change nothing: keep the selection and skip re-sorting
         current = self.current_id()
         self.model.set_rows(rows)
         self._select(current)

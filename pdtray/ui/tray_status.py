@@ -60,13 +60,20 @@ def problem_text(error: PagerDutyError, retry_at: datetime | None, tz: tzinfo | 
 
 
 def watched_refs(state: RefreshState, settings: Settings) -> list[Ref]:
-    schedules = {s.id: s for s in state.schedules}
-    mine = state.snapshot.mine if state.snapshot else None
+    """The watched schedules, named from the schedule list, or from the on-call rows until the list arrives."""
+    known: dict[str, Ref] = {}
+    snapshot = state.snapshot
+    rows = (snapshot.on_call_now + snapshot.mine.on_call_now + snapshot.mine.upcoming) if snapshot else ()
+    for row in rows:
+        if row.schedule is not None:
+            known.setdefault(row.schedule.id, row.schedule)
+    known.update({s.id: s.ref for s in state.schedules})
+    mine = snapshot.mine if snapshot else None
     my_schedules = [r.schedule.id for r in (mine.on_call_now + mine.upcoming) if r.schedule] if mine else []
     ids = settings.watched_schedules or default_watched(
         list(state.schedules), mine.user.id if mine else None, my_schedules
     )
-    return [schedules[i].ref for i in ids if i in schedules]
+    return [known[i] for i in ids if i in known]
 
 
 def tray_look(state: RefreshState, settings: Settings, now: datetime, tz: tzinfo | None) -> TrayLook:

@@ -1,0 +1,255 @@
+"""The tray app's start-up time, memory and event-loop stalls, against a demo server in this process.
+
+1. Start-up: process start to the first tooltip with data, next to a bare PySide6 QApplication + QSystemTrayIcon
+   start measured the same way in the same run (goal: at most 2x).
+2. Memory: resident set size after start and after N refresh cycles (goal: under 90 MB, growth under 5 MB).
+3. Stall: the longest gap between 5 ms timer ticks while a 300-schedule account refreshes with 2 s API latency
+   (goal: under 50 ms), with the popup open so its list is re-rendered too.
+
+Runs on Xvfb with trayer when they are installed (a real tray), else offscreen.
+
+    python benchmarks/tray_app.py [--runs 5] [--cycles 1000] [--latency 2.0]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+BARE = """
+import os, sys, time
+t0 = float(os.environ["BENCH_T0"])
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon
+app = QApplication(sys.argv[:1])
+tray = QSystemTrayIcon(QIcon(os.environ["BENCH_ICON"]))
+tray.setToolTip("bare")
+tray.show()
+app.processEvents()
+print("READY", time.time() - t0, flush=True)
+"""
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+# -- probes, each run in a fresh child process ------------------------------------------------------------------
+
+
+def probe_startup() -> None:
+    """Prints the seconds from the parent's timestamp to the first tooltip with data, then exits."""
+    t0 = float(os.environ["BENCH_T0"])
+    from pdtray.ui import tray as tray_module
+
+    original = tray_module.Tray.render
+
+    def render(self: tray_module.Tray, look: object) -> None:
+        original(self, look)  # type: ignore[arg-type]
+        if "Updated" in look.tooltip:  # type: ignore[attr-defined]
+            print("READY", time.time() - t0, flush=True)
+            os._exit(0)
+
+    tray_module.Tray.render = render  # type: ignore[method-assign]
+    from pdtray.ui.main import run_tray
+
+    run_tray()
+
+
+def _app_in_process():  # type: ignore[no-untyped-def]
+    import asyncio
+
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    from pdtray.ui.application import TrayApplication
+
+    qapp = QApplication(sys.argv[:1])
+    qapp.setQuitOnLastWindowClosed(False)
+    loop = qasync.QEventLoop(qapp)
+    asyncio.set_event_loop(loop)
+    return qapp, loop, TrayApplication(qapp)
+
+
+def _cycle(loop, app, count: int) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+
+    async def run() -> None:
+        while app.refresh.cycles < count:
+            await asyncio.sleep(0.001)
+
+    loop.run_until_complete(run())
+
+
+def probe_memory(cycles: int) -> None:
+    _qapp, loop, app = _app_in_process()
+    app.start()
+    _cycle(loop, app, 1)
+    app.open_popup()
+    _cycle(loop, app, 1)
+    after_start = rss_mb()
+    done = app.refresh.cycles
+    for _ in range(cycles):
+        app.refresh.refresh_now()
+        _cycle(loop, app, done + 1)
+        done += 1
+    after = rss_mb()
+    ok = app.refresh.state.error is None
+    print("RESULT", json.dumps({"start": after_start, "after": after, "cycles": cycles, "ok": ok}), flush=True)
+    os._exit(0)
+
+
+def probe_stall() -> None:
+    from PySide6.QtCore import QTimer
+
+    _qapp, loop, app = _app_in_process()
+    app.start()
+    app.open_popup()
+    _cycle(loop, app, 1)  # the first refresh, without the latency (set by the parent afterwards)
+    control = os.environ["BENCH_CONTROL"]
+    import urllib.request
+
+    urllib.request.urlopen(
+        urllib.request.Request(
+            control, data=json.dumps({"latency": float(os.environ["BENCH_LATENCY"])}).encode(), method="POST"
+        )
+    )
+    gaps: list[float] = []
+    last = [time.perf_counter()]
+
+    def tick() -> None:
+        now = time.perf_counter()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    timer = QTimer()
+    timer.setInterval(5)
+    timer.timeout.connect(tick)
+    timer.start()
+    began = time.perf_counter()
+    app.refresh.refresh_now(schedules=True)
+    _cycle(loop, app, 2)
+    took = time.perf_counter() - began
+    timer.stop()
+    result = {
+        "refresh_s": took,
+        "longest_gap_ms": max(gaps) * 1000,
+        "p99_gap_ms": sorted(gaps)[int(len(gaps) * 0.99)] * 1000,
+        "ticks": len(gaps),
+        "rows": len(app.refresh.state.snapshot.on_call_now) if app.refresh.state.snapshot else 0,
+        "ok": app.refresh.state.error is None,
+    }
+    print("RESULT", json.dumps(result), flush=True)
+    os._exit(0)
+
+
+# -- the parent -----------------------------------------------------------------------------------------------------
+
+
+def _child(args: list[str], env: dict[str, str], timeout: float = 900) -> str:
+    env = {**env, "BENCH_T0": repr(time.time())}
+    done = subprocess.run([sys.executable, *args], env=env, capture_output=True, text=True, timeout=timeout)
+    for line in done.stdout.splitlines():
+        if line.startswith(("READY", "RESULT")):
+            return line.split(" ", 1)[1]
+    raise RuntimeError(f"probe failed ({done.returncode}): {done.stderr[-2000:]}")
+
+
+@contextlib.contextmanager
+def display():  # type: ignore[no-untyped-def]
+    try:
+        import shutil
+
+        from desktop import tray_host, xvfb
+
+        if shutil.which("Xvfb") and shutil.which("trayer"):
+            with xvfb() as name, tray_host(name):
+                yield {"DISPLAY": name, "QT_QPA_PLATFORM": "xcb"}, f"Xvfb {name} with trayer"
+                return
+    except ImportError:
+        pass
+    yield {"QT_QPA_PLATFORM": "offscreen"}, "offscreen (no Xvfb/trayer)"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--cycles", type=int, default=1000)
+    parser.add_argument("--latency", type=float, default=2.0)
+    parser.add_argument("--probe", choices=["startup", "memory", "stall"], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.probe == "startup":
+        return probe_startup()
+    if args.probe == "memory":
+        return probe_memory(args.cycles)
+    if args.probe == "stall":
+        return probe_stall()
+
+    from pdtray.demo import DemoServer
+    from pdtray.ui.icons import icon_path
+
+    me = str(Path(__file__).resolve())
+    with tempfile.TemporaryDirectory() as tmp, display() as (screen, screen_name):
+        base_env = {
+            **os.environ,
+            **screen,
+            "PDTRAY_CONFIG_DIR": f"{tmp}/config",
+            "PDTRAY_CACHE_DIR": f"{tmp}/cache",
+            "BENCH_ICON": icon_path("off"),
+        }
+        print(f"display: {screen_name}; python {sys.version.split()[0]}")
+        with DemoServer() as demo:
+            env = {**base_env, "PAGERDUTY_API_URL": demo.url, "PAGERDUTY_TOKEN": demo.token}
+            bare, ours = [], []
+            for _ in range(args.runs):
+                bare.append(float(_child(["-c", BARE], env)))
+                # a fresh cache each run: the time includes the first refresh over HTTP
+                subprocess.run(["rm", "-rf", f"{tmp}/cache"], check=True)
+                ours.append(float(_child([me, "--probe", "startup"], env)))
+            b, o = statistics.median(bare), statistics.median(ours)
+            print(f"\n1. start-up, process start to first tooltip with data (median of {args.runs})")
+            print(f"   bare QApplication + QSystemTrayIcon: {b * 1000:7.0f} ms")
+            print(f"   pdtray, first refresh included:      {o * 1000:7.0f} ms")
+            print(f"   ratio: {o / b:.2f}x (goal: at most 2x)")
+
+            memory = json.loads(_child([me, "--probe", "memory", "--cycles", str(args.cycles)], env))
+            print("\n2. resident memory (VmRSS), popup opened")
+            print(f"   after start:            {memory['start']:6.1f} MB (goal: under 90 MB)")
+            print(f"   after {memory['cycles']} refreshes: {memory['after']:6.1f} MB")
+            print(f"   growth:                 {memory['after'] - memory['start']:+6.1f} MB (goal: under 5 MB)")
+
+        with DemoServer(schedules=300) as big:
+            env = {
+                **base_env,
+                "PAGERDUTY_API_URL": big.url,
+                "PAGERDUTY_TOKEN": big.token,
+                "BENCH_CONTROL": big.url + "/_demo/faults",
+                "BENCH_LATENCY": str(args.latency),
+            }
+            stall = json.loads(_child([me, "--probe", "stall"], env))
+            print(
+                f"\n3. event loop during a refresh of 300 schedules ({stall['rows']} on-call rows), "
+                f"{args.latency:g} s API latency"
+            )
+            print(f"   refresh took {stall['refresh_s']:.1f} s; 5 ms timer ticked {stall['ticks']} times")
+            print(
+                f"   longest stall: {stall['longest_gap_ms']:.1f} ms, "
+                f"p99 gap {stall['p99_gap_ms']:.1f} ms (goal: under 50 ms)"
+            )
+
+
+if __name__ == "__main__":
+    main()
