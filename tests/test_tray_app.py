@@ -34,10 +34,16 @@ def make_app(qloop, qapp):
                 window.close()
 
 
+def drawn(qtbot, app):
+    """State changes are drawn on the next loop turn: wait for that."""
+    qtbot.waitUntil(lambda: not app._render_soon.isActive(), timeout=5_000)
+
+
 def settle(qtbot, app, timeout=10_000):
     qtbot.waitUntil(
         lambda: app.refresh.state.snapshot is not None and not app.refresh.state.refreshing, timeout=timeout
     )
+    drawn(qtbot, app)
     return app.refresh.state
 
 
@@ -89,6 +95,7 @@ def test_first_start_without_token_opens_settings_and_offers_the_demo(qtbot, mak
     app = make_app(demo=False)
     qtbot.waitUntil(lambda: app.settings_dialog is not None and app.settings_dialog.isVisible(), timeout=10_000)
     assert isinstance(app.refresh.state.error, TokenMissingError)
+    drawn(qtbot, app)
     assert app.tray.look.icon == PROBLEM
     assert "No API token — open Settings" in app.tray.look.tooltip
     dialog = app.settings_dialog
@@ -105,6 +112,7 @@ def test_saving_a_token_stores_it_in_the_keyring_and_reconnects(qtbot, make_app,
     isolated.set_password(KEYRING_SERVICE, KEYRING_USERNAME, "revoked-token")
     app = make_app(demo=False)
     qtbot.waitUntil(lambda: isinstance(app.refresh.state.error, TokenRejectedError), timeout=10_000)
+    drawn(qtbot, app)
     assert "Token rejected — open Settings" in app.tray.look.tooltip
     app.open_settings()
     dialog = app.settings_dialog
@@ -133,6 +141,7 @@ def test_failure_after_success_shows_stale_data_and_the_problem(qtbot, make_app,
     demo.faults.server_error(10, status=503)
     app.refresh.refresh_now()
     qtbot.waitUntil(lambda: isinstance(app.refresh.state.error, ServerError), timeout=20_000)
+    drawn(qtbot, app)
     assert app.tray.look.icon == PROBLEM
     assert "may be out of date" in app.tray.look.tooltip
     assert "PagerDuty is having trouble — retrying at" in app.tray.look.tooltip

@@ -117,8 +117,8 @@ class RefreshService(QObject):
                     from_cache=cached.snapshot is not None,
                 )
         self._wake_timer.start()
-        self._watch_network()
         self.refresh_now(schedules=True)
+        QTimer.singleShot(2_000, self._watch_network)  # after the first refresh: it loads a Qt plugin
 
     def refresh_now(self, *, schedules: bool = False) -> None:
         """Starts a refresh unless one is running; then one more follows it, so nothing asked for is lost."""

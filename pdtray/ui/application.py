@@ -36,7 +36,7 @@ from pdtray.app.secrets import (
 from pdtray.app.session import Session
 from pdtray.app.settings import Settings, load_settings, save_settings, updated
 from pdtray.app.timelines import TimelineLoader
-from pdtray.oncall import Timeline, by_schedule
+from pdtray.oncall import ScheduleOnCall, Timeline, by_schedule
 from pdtray.oncall.human_time import clock, format_at
 from pdtray.pagerduty import ConfigurationError, CredentialsError, PagerDutyError, TokenMissingError
 from pdtray.ui.icons import app_icon
@@ -77,6 +77,11 @@ class TrayApplication(QObject):
         self._quit: asyncio.Future[int] | None = None
         self._minute = QTimer(self)
         self._minute.timeout.connect(self.render)
+        # State changes come in bursts (a refresh publishes several); they are drawn once per loop turn.
+        self._render_soon = QTimer(self)
+        self._render_soon.setSingleShot(True)
+        self._render_soon.setInterval(0)
+        self._render_soon.timeout.connect(self.render)
         self.refresh.changed.connect(self._on_refresh)
         self.timelines.loaded.connect(self._on_timeline)
         self.timelines.failed.connect(self._on_timeline_failed)
@@ -173,26 +178,27 @@ class TrayApplication(QObject):
         if showing_timeline and state.error is None and not state.refreshing:
             assert popup is not None and popup.timeline.schedule_id is not None
             self.timelines.request(popup.timeline.schedule_id, popup.timeline.hours)
-        self.render()
+        self._render_soon.start()
 
     def render(self) -> None:
+        self._render_soon.stop()
         now = datetime.now(UTC)
         state = self.refresh.state
-        look = tray_look(state, self.settings, now, self.tz)
+        on_call = by_schedule(state.snapshot.on_call_now, now) if state.snapshot else {}
+        look = tray_look(state, self.settings, now, self.tz, on_call=on_call)
         if self.demo:
             look = type(look)(look.icon, "pdtray demo account\n" + look.tooltip, look.problem)
         self.tray.render(look)
-        if self.popup is not None:
-            self._render_popup(state, now)
+        if self.popup is not None and self.popup.isVisible():
+            self._render_popup(state, now, on_call)
 
-    def _render_popup(self, state: RefreshState, now: datetime) -> None:
+    def _render_popup(self, state: RefreshState, now: datetime, on_call: dict[str, ScheduleOnCall]) -> None:
         from pdtray.ui.schedule_list import build_rows
 
         popup = self.popup
         assert popup is not None
         tz = self.tz
         snapshot = state.snapshot
-        on_call = by_schedule(snapshot.on_call_now, now) if snapshot else {}
         starred = [ref.id for ref in watched_refs(state, self.settings)] if state.schedules else []
         popup.schedules.set_rows(build_rows(list(state.schedules), on_call, starred, now, tz))
         if not state.schedules:
@@ -235,11 +241,17 @@ class TrayApplication(QObject):
             popup.timeline.reload_requested.connect(self.timelines.request)
             popup.timeline.open_url_requested.connect(lambda url: QDesktopServices.openUrl(QUrl(url)))
             self.popup = popup
-            self._render_popup(self.refresh.state, datetime.now(UTC))
         return self.popup
 
     def open_popup(self) -> None:
         popup = self._ensure_popup()
+        self._show_popup(popup)
+
+    def _show_popup(self, popup: Popup) -> None:
+        """Brings the popup up to date (it is not redrawn while hidden) and shows it."""
+        now = datetime.now(UTC)
+        snapshot = self.refresh.state.snapshot
+        self._render_popup(self.refresh.state, now, by_schedule(snapshot.on_call_now, now) if snapshot else {})
         if popup.as_window:
             popup.show_now()
         else:
@@ -254,7 +266,7 @@ class TrayApplication(QObject):
     def _no_tray(self) -> None:
         popup = self._ensure_popup()
         popup.set_window_mode(True)
-        popup.show_now()
+        self._show_popup(popup)
 
     def open_timeline(self, schedule_id: str) -> None:
         popup = self._ensure_popup()

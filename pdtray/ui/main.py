@@ -10,9 +10,9 @@ from pdtray import APP_NAME, __version__
 
 
 def run_tray(*, demo: bool = False) -> int:
-    from pdtray.pagerduty.client import prepare_tls_in_background
+    from pdtray.pagerduty.client import prepare_in_background
 
-    prepare_tls_in_background()  # while Qt starts
+    prepare_in_background()  # while Qt starts
     import qasync
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication

@@ -5,12 +5,13 @@ Plain Python (no widgets) so it is tested directly; the tray re-renders it every
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
 from pdtray.app.refresh import RefreshState
 from pdtray.app.settings import Settings
-from pdtray.oncall import Ref, by_schedule
+from pdtray.oncall import Ref, ScheduleOnCall, by_schedule
 from pdtray.oncall.human_time import clock
 from pdtray.oncall.status import OnCallState, default_watched, on_call_state
 from pdtray.oncall.summary import tooltip_text
@@ -76,7 +77,15 @@ def watched_refs(state: RefreshState, settings: Settings) -> list[Ref]:
     return [known[i] for i in ids if i in known]
 
 
-def tray_look(state: RefreshState, settings: Settings, now: datetime, tz: tzinfo | None) -> TrayLook:
+def tray_look(
+    state: RefreshState,
+    settings: Settings,
+    now: datetime,
+    tz: tzinfo | None,
+    *,
+    on_call: Mapping[str, ScheduleOnCall] | None = None,
+) -> TrayLook:
+    """``on_call`` (by_schedule of the snapshot at ``now``) may be passed when the caller has it already."""
     problem = problem_text(state.error, state.next_at, tz) if state.error is not None else None
     snapshot = state.snapshot
     if snapshot is None:
@@ -85,7 +94,7 @@ def tray_look(state: RefreshState, settings: Settings, now: datetime, tz: tzinfo
     soon = timedelta(seconds=max(settings.lead_times, default=15 * 60))
     tooltip = tooltip_text(
         watched_refs(state, settings),
-        by_schedule(snapshot.on_call_now, now),
+        on_call if on_call is not None else by_schedule(snapshot.on_call_now, now),
         snapshot.mine,
         now,
         tz,
