@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -16,7 +17,8 @@ from typing import Any
 
 from pdtray.app.atomic_file import write_atomically
 from pdtray.app.paths import cache_dir
-from pdtray.app.queries import Snapshot
+from pdtray.app.settings import Settings
+from pdtray.app.snapshot import Snapshot
 from pdtray.oncall import MyShifts, OnCall, Ref, Schedule, User
 from pdtray.oncall.timestamps import parse_optional, parse_timestamp, to_iso
 
@@ -29,6 +31,13 @@ class CachedState:
     snapshot: Snapshot | None
     schedules: tuple[Schedule, ...]
     schedules_at: datetime | None
+
+
+def location_of(settings: Settings, *, demo: bool) -> str:
+    """Which account the cache is for: the demo, or the API URL (environment first) or region in use."""
+    if demo:
+        return "demo"
+    return os.environ.get("PAGERDUTY_API_URL") or settings.api_url or settings.region
 
 
 def cache_file(location: str, directory: Path | None = None) -> Path:

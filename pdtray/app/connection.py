@@ -6,11 +6,14 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pdtray.app.secrets import Token, TokenOrigin, load_token
 from pdtray.app.settings import Settings
-from pdtray.pagerduty import PagerDutyClient
 from pdtray.pagerduty.service_urls import resolve
+
+if TYPE_CHECKING:
+    from pdtray.pagerduty.client import PagerDutyClient
 
 API_URL_ENV = "PAGERDUTY_API_URL"
 
@@ -22,6 +25,8 @@ class Connection:
     base_url: str | None = None
 
     def client(self, **options: object) -> PagerDutyClient:
+        from pdtray.pagerduty.client import PagerDutyClient
+
         return PagerDutyClient(self.token.value, region=self.region, base_url=self.base_url, **options)  # type: ignore[arg-type]
 
     @property

@@ -7,10 +7,10 @@ Each function makes the fewest requests that answer its question: "who is on cal
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from pdtray.app.snapshot import Snapshot
 from pdtray.oncall import (
     DecodeError,
     MyShifts,
@@ -29,7 +29,10 @@ from pdtray.oncall import (
     timeline_window,
 )
 from pdtray.oncall.models import User
-from pdtray.pagerduty import InvalidResponseError, PagerDutyClient
+from pdtray.pagerduty.errors import InvalidResponseError
+
+if TYPE_CHECKING:
+    from pdtray.pagerduty.client import PagerDutyClient
 
 
 def _invalid(what: str, exc: DecodeError) -> InvalidResponseError:
@@ -87,17 +90,11 @@ async def timeline(client: PagerDutyClient, schedule_id: str, now: datetime, *, 
         raise _invalid(f"schedule {schedule_id}", exc) from None
 
 
-@dataclass(frozen=True)
-class Snapshot:
-    """One full refresh: who is on call now, and my shifts."""
-
-    taken_at: datetime
-    on_call_now: tuple[OnCall, ...]
-    mine: MyShifts
-
-
 async def full_refresh(client: PagerDutyClient, now: datetime, *, user: User | None = None) -> Snapshot:
     """What the tray needs every poll. Pass ``user`` once known: who "me" is does not change between polls."""
     rows = await on_call_now(client, now)
     who = user or await me(client)
     return Snapshot(taken_at=now, on_call_now=tuple(rows), mine=await shifts_of(client, who, now))
+
+
+__all__ = ["Snapshot", "full_refresh", "me", "on_call_now", "schedules", "shifts_of", "timeline"]

@@ -13,16 +13,16 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from pdtray.app import cache, queries
-from pdtray.app.queries import Snapshot
+from pdtray.app.refresh_state import RefreshState
 from pdtray.app.session import Session
-from pdtray.oncall import Schedule, User
+from pdtray.oncall import User
 from pdtray.pagerduty import (
     ConfigurationError,
     CredentialsError,
@@ -43,27 +43,6 @@ WAKE_CHECK_MS = 10_000
 WAKE_SLACK = 20.0
 
 
-@dataclass(frozen=True)
-class RefreshState:
-    snapshot: Snapshot | None = None
-    schedules: tuple[Schedule, ...] = ()
-    schedules_at: datetime | None = None
-    #: the last refresh's failure; None after a success
-    error: PagerDutyError | None = None
-    #: the data came from the disk cache and no refresh has succeeded yet
-    from_cache: bool = False
-    refreshing: bool = False
-    next_at: datetime | None = None
-
-    @property
-    def updated_at(self) -> datetime | None:
-        return self.snapshot.taken_at if self.snapshot else None
-
-    @property
-    def stale(self) -> bool:
-        return self.snapshot is not None and (self.from_cache or self.error is not None)
-
-
 def backoff_delay(failures: int) -> float:
     return min(MAX_BACKOFF, FIRST_BACKOFF * 2 ** max(0, failures - 1))
 
@@ -80,10 +59,13 @@ class RefreshService(QObject):
         poll_interval: int = 60,
         cache_path: Path | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        initial: RefreshState | None = None,
         parent: QObject | None = None,
     ) -> None:
+        """``initial``: a state already read from the cache (the early tray did), so start() need not read it."""
         super().__init__(parent)
         self._session = session
+        self._initial = initial
         self._poll = poll_interval
         self._cache_path = cache_path
         self._clock = clock
@@ -107,7 +89,11 @@ class RefreshService(QObject):
 
     def start(self) -> None:
         """Shows cached data at once (stale), then refreshes."""
-        if self._cache_path is not None:
+        if self._initial is not None:
+            self._publish(
+                **{f: getattr(self._initial, f) for f in ("snapshot", "schedules", "schedules_at", "from_cache")}
+            )
+        elif self._cache_path is not None:
             cached = cache.load(self._cache_path)
             if cached is not None:
                 self._publish(
@@ -249,3 +235,6 @@ class RefreshService(QObject):
                 self.refresh_now()
 
         info.reachabilityChanged.connect(changed)
+
+
+__all__ = ["RefreshService", "RefreshState", "backoff_delay"]

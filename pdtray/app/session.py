@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pdtray.app.connection import Connection
-from pdtray.pagerduty import PagerDutyClient
+
+if TYPE_CHECKING:
+    from pdtray.pagerduty.client import PagerDutyClient
 
 
 class Session:

@@ -7,7 +7,6 @@ one line on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from collections.abc import Callable, Coroutine, Sequence
@@ -179,6 +178,8 @@ def run_command(args: argparse.Namespace) -> int:
             return _fail(str(exc), EXIT_CONFIG)
     with connect as connection:
         ctx = CommandContext(connection, loaded.settings, datetime.now(UTC))
+        import asyncio  # here, not at the top: the tray app starts without it and shows its cached state first
+
         try:
             data, text = asyncio.run(COMMANDS[args.command](ctx, args))
         except (CredentialsError, ConfigurationError) as exc:

@@ -1,6 +1,11 @@
-"""The wire: an async PagerDuty client with typed errors. No Qt, no domain logic."""
+"""The wire: an async PagerDuty client with typed errors. No Qt, no domain logic.
 
-from pdtray.pagerduty.client import PagerDutyClient, authorization_header
+The client (and with it httpx) is imported on first use, so code that only needs the error types, such as the
+tray showing its cached state at start-up, does not pay for the network stack.
+"""
+
+from typing import TYPE_CHECKING, Any
+
 from pdtray.pagerduty.errors import (
     AccessDeniedError,
     BadRequestError,
@@ -20,6 +25,18 @@ from pdtray.pagerduty.errors import (
 )
 from pdtray.pagerduty.retry import RetryPolicy
 from pdtray.pagerduty.service_urls import Region, ServiceURLs
+
+if TYPE_CHECKING:
+    from pdtray.pagerduty.client import PagerDutyClient, authorization_header
+
+
+def __getattr__(name: str) -> Any:
+    if name in {"PagerDutyClient", "authorization_header"}:
+        from pdtray.pagerduty import client
+
+        return getattr(client, name)
+    raise AttributeError(f"module 'pdtray.pagerduty' has no attribute {name!r}")
+
 
 __all__ = [
     "AccessDeniedError",

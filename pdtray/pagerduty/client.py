@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import ssl
-import threading
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from datetime import datetime
@@ -29,6 +27,7 @@ from pdtray.pagerduty.errors import (
 )
 from pdtray.pagerduty.retry import RETRYABLE_STATUSES, RetryPolicy, rate_limit_wait
 from pdtray.pagerduty.service_urls import Region, ServiceURLs, resolve
+from pdtray.pagerduty.tls import tls_context
 
 log = logging.getLogger(__name__)
 
@@ -47,31 +46,6 @@ Params = Mapping[str, str | int | bool | datetime | Iterable[str] | None]
 _token_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]] = (
     weakref.WeakKeyDictionary()
 )
-
-
-_tls_lock = threading.Lock()
-_tls_context: ssl.SSLContext | None = None
-
-
-def tls_context() -> ssl.SSLContext:
-    """The TLS context every client shares; building it (loading the CA bundle) takes ~30 ms, so once is enough."""
-    global _tls_context
-    with _tls_lock:
-        if _tls_context is None:
-            import certifi
-
-            _tls_context = ssl.create_default_context(cafile=certifi.where())
-        return _tls_context
-
-
-def _prepare() -> None:
-    tls_context()
-    import httpcore  # noqa: F401 - httpx imports it on the first client, ~20 ms later on the UI's path
-
-
-def prepare_in_background() -> None:
-    """Gets the network stack ready on a worker thread while Qt starts: the CA bundle loads without the GIL."""
-    threading.Thread(target=_prepare, name="pdtray-prepare-network", daemon=True).start()
 
 
 def _lock_for(token_digest: str) -> asyncio.Lock:

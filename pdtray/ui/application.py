@@ -12,6 +12,7 @@ import logging
 import os
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, tzinfo
+from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -21,7 +22,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from pdtray import __version__
 from pdtray.app import cache
-from pdtray.app.connection import API_URL_ENV, Connection, resolve_connection
+from pdtray.app.connection import Connection, resolve_connection
 from pdtray.app.connection_test import ConnectionTester, TestResult
 from pdtray.app.paths import config_dir
 from pdtray.app.refresh import RefreshService, RefreshState
@@ -44,6 +45,7 @@ from pdtray.ui.tray import Tray, TrayMenu
 from pdtray.ui.tray_status import tray_look, watched_refs
 
 if TYPE_CHECKING:  # built on first use, so their modules are imported then too
+    from pdtray.ui.early_tray import EarlyTray
     from pdtray.ui.popup import Popup
     from pdtray.ui.settings_dialog import SettingsDialog, TokenStatus
 
@@ -52,24 +54,32 @@ MINUTE_MS = 60_000
 
 
 class TrayApplication(QObject):
-    def __init__(self, qapp: QApplication, *, demo: bool = False) -> None:
+    def __init__(self, qapp: QApplication, *, demo: bool = False, early: EarlyTray | None = None) -> None:
         super().__init__()
         self.qapp = qapp
         self.demo = demo
         self._demo_server: object | None = None
-        loaded = load_settings()
+        loaded = early.loaded if early is not None else load_settings()
         self.settings: Settings = loaded.settings
         self.settings_warnings = list(loaded.warnings)
         for warning in self.settings_warnings:
             log.warning("%s", warning)
         self.session = Session(self._connect)
         self.refresh = RefreshService(
-            self.session, poll_interval=self.settings.poll_interval, cache_path=self._cache_path()
+            self.session,
+            poll_interval=self.settings.poll_interval,
+            cache_path=self._cache_path(),
+            initial=early.state if early is not None else None,
         )
+
         self.timelines = TimelineLoader(self.session, parent=self)
         self.tester = ConnectionTester(self)
-        self.menu = TrayMenu()
-        self.tray = Tray(self.menu, self)
+        if early is not None:
+            self.menu, self.tray = early.menu, early.tray
+            self.tray.setParent(self)
+        else:
+            self.menu = TrayMenu()
+            self.tray = Tray(self.menu, self)
         self.popup: Popup | None = None
         self.settings_dialog: SettingsDialog | None = None
         self.paused_until: datetime | None = None
@@ -144,11 +154,8 @@ class TrayApplication(QObject):
             return Connection(Token(server.token, TokenOrigin.DEMO), base_url=server.url)  # type: ignore[attr-defined]
         return resolve_connection(self.settings)
 
-    def _cache_path(self) -> object:
-        location = (
-            "demo" if self.demo else (os.environ.get(API_URL_ENV) or self.settings.api_url or self.settings.region)
-        )
-        return cache.cache_file(location)
+    def _cache_path(self) -> Path:
+        return cache.cache_file(cache.location_of(self.settings, demo=self.demo))
 
     def use_demo(self) -> None:
         self.demo = True

@@ -10,14 +10,11 @@ from pdtray import APP_NAME, __version__
 
 
 def run_tray(*, demo: bool = False) -> int:
-    from pdtray.pagerduty.client import prepare_in_background
+    from pdtray.pagerduty.tls import prepare_in_background
 
-    prepare_in_background()  # while Qt starts
-    import qasync
+    prepare_in_background()  # TLS context and httpx, on a worker thread
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
-
-    from pdtray.ui.application import TrayApplication
 
     QApplication.setApplicationName(APP_NAME)
     QApplication.setApplicationDisplayName(APP_NAME)
@@ -25,9 +22,19 @@ def run_tray(*, demo: bool = False) -> int:
     QApplication.setDesktopFileName(APP_NAME)
     qapp = QApplication.instance() or QApplication(sys.argv[:1])
     qapp.setQuitOnLastWindowClosed(False)  # closing the popup or a dialog must not end a tray app
+
+    from pdtray.ui.early_tray import show_cached_tray
+
+    early = show_cached_tray(demo=demo)
+    qapp.processEvents()  # the icon goes up now; the rest loads behind it
+
+    import qasync
+
+    from pdtray.ui.application import TrayApplication
+
     loop = qasync.QEventLoop(qapp)
     asyncio.set_event_loop(loop)
-    controller = TrayApplication(qapp, demo=demo)
+    controller = TrayApplication(qapp, demo=demo, early=early)
     # Ctrl+C in a terminal: Python runs signal handlers only between bytecodes, so wake it now and then.
     signal.signal(signal.SIGINT, lambda *_: controller.quit())
     signal.signal(signal.SIGTERM, lambda *_: controller.quit())

@@ -9,13 +9,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
-from pdtray.app.refresh import RefreshState
+from pdtray.app.refresh_state import RefreshState
 from pdtray.app.settings import Settings
 from pdtray.oncall import Ref, ScheduleOnCall, by_schedule
 from pdtray.oncall.human_time import clock
 from pdtray.oncall.status import OnCallState, default_watched, on_call_state
 from pdtray.oncall.summary import tooltip_text
-from pdtray.pagerduty import (
+from pdtray.pagerduty.errors import (
     AccessDeniedError,
     ConfigurationError,
     NetworkError,

@@ -1,0 +1,49 @@
+"""The first thing the tray app does: put its icon up with the last known state, before the network stack loads.
+
+Importing asyncio, qasync and httpx takes longer than starting Qt itself; a person looking at the panel should see
+pdtray's icon and yesterday's tooltip (marked stale) meanwhile, not nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pdtray.app import cache
+from pdtray.app.refresh_state import RefreshState
+from pdtray.app.settings import LoadedSettings, load_settings
+from pdtray.ui.tray import Tray, TrayMenu
+from pdtray.ui.tray_status import tray_look
+
+
+@dataclass
+class EarlyTray:
+    menu: TrayMenu
+    tray: Tray
+    loaded: LoadedSettings
+    cache_path: Path
+    state: RefreshState
+
+
+def show_cached_tray(*, demo: bool) -> EarlyTray:
+    loaded = load_settings()
+    settings = loaded.settings
+    path = cache.cache_file(cache.location_of(settings, demo=demo))
+    cached = cache.load(path)
+    state = RefreshState(refreshing=True)
+    if cached is not None:
+        state = RefreshState(
+            snapshot=cached.snapshot,
+            schedules=cached.schedules,
+            schedules_at=cached.schedules_at,
+            from_cache=cached.snapshot is not None,
+            refreshing=True,
+        )
+    menu = TrayMenu()
+    tray = Tray(menu)
+    tz = ZoneInfo(settings.display_time_zone) if settings.display_time_zone else None
+    tray.render(tray_look(state, settings, datetime.now(UTC), tz))
+    tray.show()
+    return EarlyTray(menu, tray, loaded, path, state)
