@@ -100,6 +100,15 @@ def _settle(loop, seconds: float) -> None:  # type: ignore[no-untyped-def]
     loop.run_until_complete(asyncio.sleep(seconds))
 
 
+def probe_prime() -> None:
+    """One full refresh, cache written: what a warm start finds."""
+    _qapp, loop, app = _app_in_process()
+    app.start()
+    _cycle(loop, app, 1)
+    print("RESULT", json.dumps({"cached": app.refresh.state.error is None}), flush=True)
+    os._exit(0)
+
+
 def probe_memory(cycles: int) -> None:
     import gc
 
@@ -203,10 +212,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--cycles", type=int, default=1000)
     parser.add_argument("--latency", type=float, default=2.0)
-    parser.add_argument("--probe", choices=["startup", "memory", "stall"], help=argparse.SUPPRESS)
+    parser.add_argument("--probe", choices=["startup", "prime", "memory", "stall"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.probe == "startup":
         return probe_startup()
+    if args.probe == "prime":
+        return probe_prime()
     if args.probe == "memory":
         return probe_memory(args.cycles)
     if args.probe == "stall":
@@ -233,7 +244,8 @@ def main() -> None:
                 # cold: no cache, so the time includes the first refresh over HTTP
                 subprocess.run(["rm", "-rf", f"{tmp}/cache"], check=True)
                 cold.append(float(_child([me, "--probe", "startup"], env)))
-                # warm: the cache the cold run left; the last good data shows at once, marked stale
+                # warm: a cache from an earlier run; the last good data shows at once, marked stale
+                _child([me, "--probe", "prime"], env)
                 warm.append(float(_child([me, "--probe", "startup"], env)))
             b, c, w = (statistics.median(v) for v in (bare, cold, warm))
             print(f"\n1. start-up, process start to first tooltip with data (median of {args.runs})")
