@@ -1,4 +1,4 @@
-# Quick start: `make demo` runs pdtray against its embedded demo account; `make test` runs the whole test suite.
+# Quick start: `make demo` starts the tray app on its embedded demo account; `make test` runs the whole test suite.
 # Both create (or reuse) the virtualenv in .venv and install pdtray into it in editable mode.
 
 PYTHON ?= python3
@@ -16,9 +16,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/pdtray --demo oncall
-	@echo
-	$(BIN)/pdtray --demo next
+	$(BIN)/pdtray --demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
@@ -33,6 +31,7 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/refresh_requests.py
+	$(BIN)/python benchmarks/tray_app.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache

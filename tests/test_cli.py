@@ -265,3 +265,14 @@ def test_every_command_prints_json_that_parses(capsys, command):
     code, out, _ = cli(capsys, "--demo", command, "--json")
     assert code == 0
     json.loads(out)
+
+
+def test_tray_without_a_desktop_says_so(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"}}
+    env["PDTRAY_CONFIG_DIR"] = str(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "pdtray", "--demo"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 3
+    assert "needs a desktop session" in done.stderr and "pdtray --demo oncall" in done.stderr
+    assert "Traceback" not in done.stderr

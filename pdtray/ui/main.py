@@ -3,13 +3,30 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import sys
 
 from pdtray import APP_NAME, __version__
 
 
+def no_desktop_reason() -> str | None:
+    """Why the tray app cannot start here, if it cannot: Qt would abort with a message few people can act on."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return None
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    return (
+        "the tray app needs a desktop session, and neither DISPLAY nor WAYLAND_DISPLAY is set. "
+        "The command line works without one: try `pdtray --demo oncall` or `pdtray help`."
+    )
+
+
 def run_tray(*, demo: bool = False) -> int:
+    reason = no_desktop_reason()
+    if reason is not None:
+        print(f"pdtray: {reason}", file=sys.stderr)
+        return 3
     from pdtray.pagerduty.tls import prepare_in_background
 
     prepare_in_background()  # TLS context and httpx, on a worker thread
