@@ -61,7 +61,7 @@ def _ref(r: Ref | None) -> dict[str, Any] | None:
     return None if r is None else {"id": r.id, "name": r.name, "html_url": r.html_url}
 
 
-def _row(r: OnCall) -> dict[str, Any]:
+def row_to_json(r: OnCall) -> dict[str, Any]:
     return {
         "user": _user(r.user),
         "escalation_policy": _ref(r.escalation_policy),
@@ -84,7 +84,7 @@ def _schedule(s: Schedule) -> dict[str, Any]:
     }
 
 
-def _read_row(d: dict[str, Any]) -> OnCall:
+def row_from_json(d: dict[str, Any]) -> OnCall:
     return OnCall(
         user=User(**d["user"]),
         escalation_policy=Ref(**d["escalation_policy"]),
@@ -101,10 +101,10 @@ def save(path: Path, snapshot: Snapshot | None, schedules: tuple[Schedule, ...],
     if snapshot is not None:
         data["snapshot"] = {
             "taken_at": to_iso(snapshot.taken_at),
-            "on_call_now": [_row(r) for r in snapshot.on_call_now],
+            "on_call_now": [row_to_json(r) for r in snapshot.on_call_now],
             "me": _user(snapshot.mine.user),
-            "my_now": [_row(r) for r in snapshot.mine.on_call_now],
-            "my_upcoming": [_row(r) for r in snapshot.mine.upcoming],
+            "my_now": [row_to_json(r) for r in snapshot.mine.on_call_now],
+            "my_upcoming": [row_to_json(r) for r in snapshot.mine.upcoming],
         }
     write_atomically(path, json.dumps(data).encode())
 
@@ -120,11 +120,11 @@ def load(path: Path) -> CachedState | None:
             raw = data["snapshot"]
             snapshot = Snapshot(
                 taken_at=parse_timestamp(raw["taken_at"]),
-                on_call_now=tuple(_read_row(r) for r in raw["on_call_now"]),
+                on_call_now=tuple(row_from_json(r) for r in raw["on_call_now"]),
                 mine=MyShifts(
                     user=User(**raw["me"]),
-                    on_call_now=tuple(_read_row(r) for r in raw["my_now"]),
-                    upcoming=tuple(_read_row(r) for r in raw["my_upcoming"]),
+                    on_call_now=tuple(row_from_json(r) for r in raw["my_now"]),
+                    upcoming=tuple(row_from_json(r) for r in raw["my_upcoming"]),
                 ),
             )
         return CachedState(snapshot, schedules, parse_optional(data.get("schedules_at")))

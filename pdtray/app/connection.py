@@ -50,7 +50,8 @@ def resolve_connection(
 @contextmanager
 def demo_connection() -> Iterator[Connection]:
     """Starts the embedded demo PagerDuty for as long as the block runs; no token or account needed."""
+    from pdtray.app.demo_epoch import demo_start
     from pdtray.demo.server import DemoServer
 
-    with DemoServer.from_environment() as server:
+    with DemoServer.from_environment(demo_start()) as server:
         yield Connection(token=Token(server.token, TokenOrigin.DEMO), base_url=server.url)

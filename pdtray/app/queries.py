@@ -7,7 +7,7 @@ Each function makes the fewest requests that answer its question: "who is on cal
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from pdtray.app.snapshot import Snapshot
@@ -88,6 +88,17 @@ async def timeline(client: PagerDutyClient, schedule_id: str, now: datetime, *, 
         return build_timeline(decode_schedule(raw), decode_rendered_entries(raw), since, until, now)
     except DecodeError as exc:
         raise _invalid(f"schedule {schedule_id}", exc) from None
+
+
+async def handover(client: PagerDutyClient, schedule_id: str, start: datetime) -> User | None:
+    """Who is on call on the schedule just before ``start``: the person who hands over (None: nobody, a gap)."""
+    raw = await client.schedule(schedule_id, since=start - timedelta(minutes=1), until=start)
+    try:
+        entries = decode_rendered_entries(raw)
+    except DecodeError as exc:
+        raise _invalid(f"schedule {schedule_id}", exc) from None
+    before = [e for e in entries if e.start < start <= e.end]
+    return before[-1].user if before else None
 
 
 async def full_refresh(client: PagerDutyClient, now: datetime, *, user: User | None = None) -> Snapshot:

@@ -114,6 +114,19 @@ class Settings:
     display_time_zone: str = _setting(
         "", "Display time zone", "Show times in this zone instead of this computer's local time.", _zone, "time_zone"
     )
+    notify_shift_start: bool = _setting(
+        True, "Notify when my shift starts", "A notification as each of your shifts begins.", _bool, "bool"
+    )
+    notify_shift_end: bool = _setting(
+        True, "Notify when my shift ends", "A notification as each of your shifts ends.", _bool, "bool"
+    )
+    notify_changes: bool = _setting(
+        True,
+        "Notify when my shifts change",
+        "When one of your shifts in the next 7 days appears, disappears or moves (an override or a swap).",
+        _bool,
+        "bool",
+    )
     launch_at_login: bool = _setting(False, "Launch at login", "Start pdtray when you log in.", _bool, "bool")
 
 

@@ -13,6 +13,7 @@ import logging
 import os
 import threading
 import time
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Self
@@ -120,9 +121,10 @@ class DemoServer:
         self._thread: threading.Thread | None = None
 
     @classmethod
-    def from_environment(cls) -> DemoServer:
+    def from_environment(cls, start: datetime | None = None) -> DemoServer:
         """The server ``pdtray --demo`` runs: size and faults may come from the environment (for tests)."""
-        server = cls(schedules=int(os.environ.get(ENV_SCHEDULES) or 0) or None)
+        account = build_account(start, schedules=int(os.environ.get(ENV_SCHEDULES) or 0) or None)
+        server = cls(account)
         spec = os.environ.get(ENV_FAULTS)
         if spec:
             server.faults.configure(json.loads(spec))

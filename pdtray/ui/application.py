@@ -147,9 +147,10 @@ class TrayApplication(QObject):
     def _connect(self) -> Connection:
         if self.demo:
             if self._demo_server is None:
+                from pdtray.app.demo_epoch import demo_start
                 from pdtray.demo.server import DemoServer
 
-                self._demo_server = DemoServer.from_environment().start()
+                self._demo_server = DemoServer.from_environment(demo_start()).start()
             server = self._demo_server
             return Connection(Token(server.token, TokenOrigin.DEMO), base_url=server.url)  # type: ignore[attr-defined]
         return resolve_connection(self.settings)
