@@ -249,3 +249,86 @@ def secret_service(home: Path) -> Iterator[dict[str, str]]:
             yield env
         finally:
             stop(daemon)
+
+
+DUNSTRC = """
+[global]
+    font = DejaVu Sans 9
+    width = 360
+    origin = top-right
+    offset = 10x40
+[urgency_low]
+    timeout = 30
+[urgency_normal]
+    timeout = 30
+[urgency_critical]
+    timeout = 0
+"""
+
+
+@contextlib.contextmanager
+def notification_daemon(display: str, bus: dict[str, str], home: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """dunst on the private bus, drawing on the test's X server; waits until it owns the service name."""
+    need("dunst", "dbus-send")
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dunstrc"
+    config.write_text(DUNSTRC)
+    env = {**os.environ, **bus, "DISPLAY": display, "HOME": str(home)}
+    process = subprocess.Popen(
+        ["dunst", "-config", str(config)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+
+    def registered() -> bool:
+        probe = subprocess.run(
+            [
+                "dbus-send",
+                "--session",
+                "--print-reply",
+                "--dest=org.freedesktop.DBus",
+                "/org/freedesktop/DBus",
+                "org.freedesktop.DBus.NameHasOwner",
+                "string:org.freedesktop.Notifications",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        return "boolean true" in probe.stdout
+
+    try:
+        wait_for(registered, 15, "dunst on the session bus")
+        yield process
+    finally:
+        stop(process)
+
+
+@contextlib.contextmanager
+def notify_monitor(bus: dict[str, str], log_file: Path) -> Iterator[Callable[[], list[tuple[str, str, str]]]]:
+    """Records every Notify call on the bus; yields a function returning (app, title, body) for each so far."""
+    need("dbus-monitor")
+    out = log_file.open("wb")
+    process = subprocess.Popen(
+        ["dbus-monitor", "--session", "type='method_call',interface='org.freedesktop.Notifications',member='Notify'"],
+        env={**os.environ, **bus},
+        stdout=out,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(0.5)
+
+    def calls() -> list[tuple[str, str, str]]:
+        text = log_file.read_text(errors="replace")
+        found = []
+        for block in text.split("method call")[1:]:
+            if "member=Notify" not in block:
+                continue
+            strings = re.findall(r'^\s+string "(.*)"$', block, re.MULTILINE)
+            if len(strings) >= 4:
+                found.append((strings[0], strings[2], strings[3]))
+        return found
+
+    try:
+        yield calls
+    finally:
+        stop(process)
+        out.close()

@@ -12,23 +12,42 @@ import sys
 import time
 
 import pytest
-from desktop import embedded_icons, need, screenshot, stop, tray_host, visible_windows, wait_for, xdotool, xvfb
+from desktop import (
+    dbus_session,
+    embedded_icons,
+    need,
+    notification_daemon,
+    screenshot,
+    stop,
+    tray_host,
+    visible_windows,
+    wait_for,
+    xdotool,
+    xvfb,
+)
 
 pytestmark = pytest.mark.desktop
 
 
 def test_icon_embeds_and_a_left_click_opens_the_popup(tmp_path, screenshots_dir):
     need("Xvfb", "trayer", "xwininfo", "xdotool", "import")
-    with xvfb() as display, tray_host(display):
+    # a desktop as people have it: an X server, a tray host, a session bus and a notification daemon
+    with (
+        xvfb() as display,
+        tray_host(display),
+        dbus_session() as bus,
+        notification_daemon(display, bus, tmp_path / "home"),
+    ):
         env = {
             **os.environ,
+            **bus,
             "DISPLAY": display,
             "QT_QPA_PLATFORM": "xcb",
             "PDTRAY_CONFIG_DIR": str(tmp_path / "config"),
             "PDTRAY_CACHE_DIR": str(tmp_path / "cache"),
         }
         env.pop("PAGERDUTY_TOKEN", None)
-        env.pop("DBUS_SESSION_BUS_ADDRESS", None)  # no StatusNotifier host: Qt uses the XEmbed tray
+        # the bus has no StatusNotifierWatcher, so Qt uses the XEmbed tray that trayer hosts
         log = (tmp_path / "pdtray.log").open("wb")
         app = subprocess.Popen(
             [sys.executable, "-m", "pdtray", "--demo"], env=env, stdout=log, stderr=subprocess.STDOUT

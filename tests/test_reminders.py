@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from builders import at, row, user
+
 from pdtray.oncall import my_shifts
 from pdtray.oncall.reminders import NOTICE_GRACE, group_shifts, plan
 
@@ -48,7 +49,7 @@ def test_each_lead_fires_once_on_its_minute():
 def test_restart_with_the_sent_keys_sends_nothing_again():
     first, _ = run(at(22, 14, 19))
     sent = {n.key for n in first.due} | set(first.settled)
-    after_restart, due = run(at(22, 14, 25), sent)
+    _, due = run(at(22, 14, 25), sent)
     assert due == []
 
 
@@ -125,7 +126,7 @@ def test_same_hours_at_two_levels_are_one_shift():
     [shift] = group_shifts(rows)
     assert shift.levels == "L1 Platform, L2 Mobile"
     assert shift.duration == timedelta(hours=12)
-    result, due = run(at(22, 14, 19), rows=rows)
+    _, due = run(at(22, 14, 19), rows=rows)
     assert due == [("reminder", timedelta(minutes=15))]
 
 

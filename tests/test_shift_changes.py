@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from builders import at, row, user
+
 from pdtray.oncall.reminders import group_shifts
 from pdtray.oncall.shift_changes import ChangeKind, shift_changes
 

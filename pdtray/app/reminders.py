@@ -90,6 +90,13 @@ class ReminderScheduler(QObject):
         self._save(now)
         self.replan()
 
+    def use_state_file(self, path: Path) -> None:
+        """Another account (the demo, say): its own record of what was sent and of my shifts."""
+        self._path = path
+        self.state = load_state(path)
+        self._snapshot = None
+        self._recent = []
+
     def set_settings(self, settings: Settings) -> None:
         self.settings = settings
         self.replan()

@@ -21,11 +21,13 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from pdtray import __version__
-from pdtray.app import cache
+from pdtray.app import cache, queries
 from pdtray.app.connection import Connection, resolve_connection
 from pdtray.app.connection_test import ConnectionTester, TestResult
+from pdtray.app.notification_state import state_path
 from pdtray.app.paths import config_dir
 from pdtray.app.refresh import RefreshService, RefreshState
+from pdtray.app.reminders import ReminderScheduler
 from pdtray.app.secrets import (
     TOKEN_ENV,
     KeyringUnavailableError,
@@ -37,10 +39,12 @@ from pdtray.app.secrets import (
 from pdtray.app.session import Session
 from pdtray.app.settings import Settings, load_settings, save_settings, updated
 from pdtray.app.timelines import TimelineLoader
-from pdtray.oncall import ScheduleOnCall, Timeline, by_schedule
+from pdtray.oncall import ScheduleOnCall, Timeline, User, by_schedule
 from pdtray.oncall.human_time import clock, format_at
+from pdtray.oncall.reminders import MyShift
 from pdtray.pagerduty import ConfigurationError, CredentialsError, PagerDutyError, TokenMissingError
 from pdtray.ui.icons import app_icon
+from pdtray.ui.notifications import Notifier
 from pdtray.ui.tray import Tray, TrayMenu
 from pdtray.ui.tray_status import tray_look, watched_refs
 
@@ -74,6 +78,14 @@ class TrayApplication(QObject):
 
         self.timelines = TimelineLoader(self.session, parent=self)
         self.tester = ConnectionTester(self)
+        self.reminders = ReminderScheduler(
+            self.settings,
+            state_file=self._notification_state_path(),
+            tz=lambda: self.tz,
+            handover=self._handover,
+            parent=self,
+        )
+        self._last_snapshot_at: datetime | None = None
         if early is not None:
             self.menu, self.tray = early.menu, early.tray
             self.tray.setParent(self)
@@ -82,7 +94,7 @@ class TrayApplication(QObject):
             self.tray = Tray(self.menu, self)
         self.popup: Popup | None = None
         self.settings_dialog: SettingsDialog | None = None
-        self.paused_until: datetime | None = None
+
         self._asked_for_token = False
         self._quit: asyncio.Future[int] | None = None
         self._minute = QTimer(self)
@@ -104,6 +116,12 @@ class TrayApplication(QObject):
         self.menu.settings_requested.connect(self.open_settings)
         self.menu.about_requested.connect(self.about)
         self.menu.quit_requested.connect(self.quit)
+        self.notifier = Notifier(self.tray, self)
+        self.reminders.notify.connect(self.notifier.show)
+        self.notifier.open_requested.connect(self._open_from_notification)
+        self.notifier.snooze_requested.connect(self.reminders.snooze)
+        self.refresh.clock_jumped.connect(self.reminders.replan)
+        self._show_pause()
 
     # -- life cycle ---------------------------------------------------------------------------------------------
 
@@ -161,6 +179,7 @@ class TrayApplication(QObject):
     def use_demo(self) -> None:
         self.demo = True
         self.refresh._cache_path = self._cache_path()  # type: ignore[assignment]
+        self.reminders.use_state_file(self._notification_state_path())
         self.refresh.reconnect()
         if self.settings_dialog is not None:
             self.settings_dialog.close()
@@ -173,6 +192,10 @@ class TrayApplication(QObject):
     # -- rendering ----------------------------------------------------------------------------------------------
 
     def _on_refresh(self, state: RefreshState) -> None:
+        snapshot = state.snapshot
+        if snapshot is not None and not state.from_cache and snapshot.taken_at != self._last_snapshot_at:
+            self._last_snapshot_at = snapshot.taken_at
+            self.reminders.update(snapshot)
         if isinstance(state.error, TokenMissingError) and not self.demo and not self._asked_for_token:
             self._asked_for_token = True
             self.open_settings(first_run=True)
@@ -376,6 +399,7 @@ class TrayApplication(QObject):
         if dialog is not None:
             dialog.accept()
         self.refresh.set_poll_interval(settings.poll_interval)
+        self.reminders.set_settings(settings)
         if connection_changed and not self.demo:
             self.refresh._cache_path = self._cache_path()  # type: ignore[assignment]
             self.refresh.reconnect()
@@ -389,15 +413,42 @@ class TrayApplication(QObject):
 
     def pause(self, how: str | None) -> None:
         now = datetime.now(UTC)
+        until: datetime | None
         if how is None:
-            self.paused_until = None
+            until = None
         elif how == "hour":
-            self.paused_until = now + timedelta(hours=1)
+            until = now + timedelta(hours=1)
         else:
             local = now.astimezone(self.tz) if self.tz else now.astimezone()
             tomorrow = (local + timedelta(days=1)).replace(hour=8, minute=0, second=0, microsecond=0)
-            self.paused_until = tomorrow.astimezone(UTC)
-        self.menu.set_paused(format_at(self.paused_until, now, self.tz) if self.paused_until else None)
+            until = tomorrow.astimezone(UTC)
+        self.reminders.set_pause(until)
+        self._show_pause()
+
+    @property
+    def paused_until(self) -> datetime | None:
+        return self.reminders.paused_until
+
+    def _show_pause(self) -> None:
+        until = self.reminders.paused_until
+        self.menu.set_paused(format_at(until, datetime.now(UTC), self.tz) if until else None)
+
+    def _open_from_notification(self, schedule_id: str | None) -> None:
+        if schedule_id:
+            self.open_timeline(schedule_id)
+            popup = self._ensure_popup()
+            if not popup.isVisible():
+                self._show_popup(popup)
+        else:
+            self.open_popup()
+
+    async def _handover(self, shift: MyShift) -> User | None:
+        assert shift.schedule_id is not None
+        return await queries.handover(self.session.client(), shift.schedule_id, shift.start)
+
+    def _notification_state_path(self) -> Path:
+        name = "notifications-demo.json" if self.demo else "notifications.json"
+        return state_path().with_name(name)
 
     def about(self) -> None:
         box = QMessageBox(QMessageBox.Icon.NoIcon, "About pdtray", "", QMessageBox.StandardButton.Close)

@@ -1,0 +1,89 @@
+"""Shows notifications: natively through desktop-notifier (org.freedesktop.Notifications on D-Bus, the macOS and
+Windows notification centres), with "Open" and "Snooze 5 min" buttons; through the tray icon's balloon where that
+is not available. Clicking a notification opens the popup on its schedule.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QSystemTrayIcon
+
+from pdtray import APP_NAME
+from pdtray.app.reminders import OutgoingNotice
+from pdtray.ui.icons import icon_path
+from pdtray.ui.tray import Tray
+
+log = logging.getLogger(__name__)
+
+
+def native_available() -> bool:
+    """Linux needs a session bus for org.freedesktop.Notifications; elsewhere the library picks the platform's."""
+    if sys.platform.startswith("linux") and not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+        return False
+    try:
+        import desktop_notifier  # noqa: F401 - imported on first use: ~10 MB that start-up does not need
+    except ImportError:
+        return False
+    return True
+
+
+class Notifier(QObject):
+    open_requested = Signal(object)  # schedule ID or None
+    snooze_requested = Signal(object)  # the reminder (pdtray.oncall.reminders.Notice)
+
+    def __init__(self, tray: Tray, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._tray = tray
+        self._native: Any = None
+        self._use_native: bool | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._last_balloon: OutgoingNotice | None = None
+        tray.icon.messageClicked.connect(self._balloon_clicked)
+
+    def show(self, notice: OutgoingNotice) -> None:
+        if self._use_native is None:
+            self._use_native = native_available()
+        if not self._use_native:
+            self._balloon(notice)
+            return
+        task = asyncio.ensure_future(self._send_native(notice))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _send_native(self, notice: OutgoingNotice) -> None:
+        from desktop_notifier import Button, DesktopNotifier, Icon, Urgency
+
+        if self._native is None:
+            self._native = DesktopNotifier(app_name=APP_NAME, app_icon=Icon(path=Path(icon_path("pdtray"))))
+        schedule = notice.schedule_id
+        buttons = [Button(title="Open", on_pressed=lambda: self.open_requested.emit(schedule))]
+        if notice.reminder is not None:
+            reminder = notice.reminder
+            buttons.append(Button(title="Snooze 5 min", on_pressed=lambda: self.snooze_requested.emit(reminder)))
+        try:
+            await self._native.send(
+                title=notice.message.title,
+                message=notice.message.body,
+                urgency=Urgency.Critical if notice.urgent else Urgency.Normal,
+                buttons=buttons,
+                on_clicked=lambda: self.open_requested.emit(schedule),
+            )
+        except Exception as exc:  # a notification must not be lost to a broken bus
+            log.warning("native notification failed (%s); using the tray balloon", exc)
+            self._balloon(notice)
+
+    def _balloon(self, notice: OutgoingNotice) -> None:
+        self._last_balloon = notice
+        kind = QSystemTrayIcon.MessageIcon.Warning if notice.urgent else QSystemTrayIcon.MessageIcon.Information
+        self._tray.icon.showMessage(notice.message.title, notice.message.body, kind, 15_000)
+
+    def _balloon_clicked(self) -> None:
+        if self._last_balloon is not None:
+            self.open_requested.emit(self._last_balloon.schedule_id)
