@@ -193,18 +193,22 @@ def _child(args: list[str], env: dict[str, str], timeout: float = 900) -> str:
 
 @contextlib.contextmanager
 def display():  # type: ignore[no-untyped-def]
-    try:
-        import shutil
+    """A real desktop where the tools exist: Xvfb, trayer, a session bus and dunst (so notifications load too)."""
+    import shutil
 
-        from desktop import tray_host, xvfb
+    if all(shutil.which(t) for t in ("Xvfb", "trayer", "dbus-daemon", "dunst")):
+        from desktop import dbus_session, notification_daemon, tray_host, xvfb
 
-        if shutil.which("Xvfb") and shutil.which("trayer"):
-            with xvfb() as name, tray_host(name):
-                yield {"DISPLAY": name, "QT_QPA_PLATFORM": "xcb"}, f"Xvfb {name} with trayer"
-                return
-    except ImportError:
-        pass
-    yield {"QT_QPA_PLATFORM": "offscreen"}, "offscreen (no Xvfb/trayer)"
+        with (
+            tempfile.TemporaryDirectory() as home,
+            xvfb() as name,
+            tray_host(name),
+            dbus_session() as bus,
+            notification_daemon(name, bus, Path(home)),
+        ):
+            yield {"DISPLAY": name, "QT_QPA_PLATFORM": "xcb", **bus}, f"Xvfb {name} with trayer, D-Bus and dunst"
+            return
+    yield {"QT_QPA_PLATFORM": "offscreen"}, "offscreen (no Xvfb/trayer/dunst)"
 
 
 def main() -> None:
