@@ -26,8 +26,7 @@ def need(*programs: str) -> None:
     missing = [p for p in programs if shutil.which(p) is None]
     if not missing:
         return
-    packages = "xvfb trayer dbus gnome-keyring x11-utils xdotool imagemagick"
-    message = f"desktop test needs {', '.join(missing)} (Debian: {packages})"
+    message = f"this test needs {', '.join(missing)} (.ci/run lists the Debian packages that provide them)"
     if os.environ.get(REQUIRE_ENV) == "1":
         pytest.fail(message + f"; {REQUIRE_ENV}=1 makes this a failure")
     pytest.skip(message)

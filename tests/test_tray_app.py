@@ -170,3 +170,42 @@ def test_pause_shows_in_the_menu(qtbot, make_app):
     app.pause(None)
     assert app.menu.pause_menu.title() == "Pause notifications"
     QApplication.processEvents()
+
+
+def test_launch_at_login_from_settings_writes_and_removes_the_autostart_entry(qtbot, make_app):
+    entry = Path(os.environ["XDG_CONFIG_HOME"]) / "autostart" / "pdtray.desktop"
+    app = make_app(demo=True)
+    app.open_settings()
+    dialog = app.settings_dialog
+    assert dialog.editors["launch_at_login"].get() is False
+    dialog.editors["launch_at_login"].put(True)
+    dialog.buttons.accepted.emit()
+    assert not dialog.isVisible()
+    exec_line = next(line for line in entry.read_text().splitlines() if line.startswith("Exec="))
+    assert exec_line.endswith(" -m pdtray") and "--demo" not in exec_line
+    assert json.loads(config_file().read_text())["launch_at_login"] is True
+
+    # Removed behind pdtray's back (the desktop's own startup settings): the dialog shows it off.
+    entry.unlink()
+    app.open_settings()
+    dialog = app.settings_dialog
+    assert dialog.editors["launch_at_login"].get() is False
+    dialog.editors["launch_at_login"].put(True)
+    dialog.buttons.accepted.emit()
+    assert entry.exists()
+    app.open_settings()
+    app.settings_dialog.editors["launch_at_login"].put(False)
+    app.settings_dialog.buttons.accepted.emit()
+    assert not entry.exists()
+    assert json.loads(config_file().read_text())["launch_at_login"] is False
+
+
+def test_launch_at_login_that_cannot_be_written_keeps_the_dialog_open_with_the_reason(qtbot, make_app):
+    Path(os.environ["XDG_CONFIG_HOME"]).write_text("not a directory")
+    app = make_app(demo=True)
+    app.open_settings()
+    dialog = app.settings_dialog
+    dialog.editors["launch_at_login"].put(True)
+    dialog.buttons.accepted.emit()
+    assert dialog.isVisible()
+    assert "Could not write" in dialog.error.text() and "autostart" in dialog.error.text()

@@ -21,7 +21,8 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from pdtray import __version__
-from pdtray.app import cache, queries
+from pdtray.app import autostart, cache, queries
+from pdtray.app.autostart import AutostartError
 from pdtray.app.connection import Connection, resolve_connection
 from pdtray.app.connection_test import ConnectionTester, TestResult
 from pdtray.app.notification_state import state_path
@@ -92,6 +93,7 @@ class TrayApplication(QObject):
         else:
             self.menu = TrayMenu()
             self.tray = Tray(self.menu, self)
+        self.autostart = autostart.autostart_for()
         self.popup: Popup | None = None
         self.settings_dialog: SettingsDialog | None = None
 
@@ -343,8 +345,10 @@ class TrayApplication(QObject):
         from pdtray.ui.settings_dialog import SettingsDialog, TokenStatus
 
         status = TokenStatus(demo=True) if self.demo else self.token_status()
+        # The desktop's own startup settings may have changed it since: show what will really happen at login.
+        shown = replace(self.settings, launch_at_login=self.autostart.is_enabled())
         dialog = SettingsDialog(
-            self.settings,
+            shown,
             list(self.refresh.state.schedules),
             status,
             first_run=first_run,
@@ -382,6 +386,13 @@ class TrayApplication(QObject):
             try:
                 write_keyring_token(token)
             except KeyringUnavailableError as exc:
+                if dialog is not None:
+                    dialog.show_save_error(str(exc))
+                return
+        if settings.launch_at_login != self.autostart.is_enabled():
+            try:
+                autostart.apply(settings.launch_at_login, self.autostart)
+            except AutostartError as exc:
                 if dialog is not None:
                     dialog.show_save_error(str(exc))
                 return
