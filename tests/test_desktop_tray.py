@@ -86,6 +86,16 @@ def test_icon_embeds_and_a_left_click_opens_the_popup(tmp_path, screenshots_dir)
             assert visible_windows(display, "^pdtray$"), "Escape with a filter typed clears it, not the popup"
             xdotool(display, "key", "Escape")  # and closes the popup
             wait_for(lambda: not visible_windows(display, "^pdtray$"), 5, "the popup to close on Escape")
+            # A second start (the application menu, a terminal) opens the running one's popup and exits.
+            second = subprocess.run(
+                [sys.executable, "-m", "pdtray", "--demo"], env=env, capture_output=True, text=True, timeout=30
+            )
+            assert second.returncode == 0, second.stderr
+            assert "already running" in second.stderr
+            wait_for(lambda: visible_windows(display, "^pdtray$"), 10, "the popup, opened by the second start")
+            assert len([w for w in embedded_icons(display) if w.name == "pdtray"]) == 1
+            xdotool(display, "key", "Escape")
+            wait_for(lambda: not visible_windows(display, "^pdtray$"), 5, "the popup to close on Escape")
             xdotool(display, "mousemove", str(x), str(y), "click", "3")
             time.sleep(1)
             screenshot(display, screenshots_dir / "5-menu.png")

@@ -40,6 +40,14 @@ def run_tray(*, demo: bool = False) -> int:
     qapp = QApplication.instance() or QApplication(sys.argv[:1])
     qapp.setQuitOnLastWindowClosed(False)  # closing the popup or a dialog must not end a tray app
 
+    from pdtray.app.paths import config_dir
+    from pdtray.ui.single_instance import SingleInstance, server_name
+
+    instance = SingleInstance(server_name(config_dir()))
+    if not instance.listen():
+        print("pdtray is already running; it was asked to open its window.", file=sys.stderr)
+        return 0
+
     from pdtray.ui.early_tray import show_cached_tray
 
     early = show_cached_tray(demo=demo)
@@ -52,6 +60,7 @@ def run_tray(*, demo: bool = False) -> int:
     loop = qasync.QEventLoop(qapp)
     asyncio.set_event_loop(loop)
     controller = TrayApplication(qapp, demo=demo, early=early)
+    instance.open_requested.connect(controller.open_popup)
     # Ctrl+C in a terminal: Python runs signal handlers only between bytecodes, so wake it now and then.
     signal.signal(signal.SIGINT, lambda *_: controller.quit())
     signal.signal(signal.SIGTERM, lambda *_: controller.quit())
@@ -62,4 +71,5 @@ def run_tray(*, demo: bool = False) -> int:
         return loop.run_until_complete(controller.run())
     finally:
         wake.stop()
+        instance.close()
         loop.close()

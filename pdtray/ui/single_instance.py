@@ -1,0 +1,110 @@
+"""One pdtray per user and config dir: a second start asks the running one to open its popup, then exits.
+
+Launch at login, a click in the application menu and a terminal can all start pdtray; two tray icons that both
+send every reminder would be worse than none. The first instance listens on a local socket (a Unix socket in the
+temp dir, a named pipe on Windows) whose name is derived from the user and the config dir, so that a test or a
+second profile with its own PDTRAY_CONFIG_DIR is its own instance. A socket left behind by a crash is told apart
+from a live one by trying to connect to it, and removed.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtNetwork import QAbstractSocket, QLocalServer, QLocalSocket
+
+from pdtray import APP_NAME
+
+log = logging.getLogger(__name__)
+
+OPEN_REQUEST = b"open\n"
+CONNECT_TIMEOUT_MS = 1000
+
+
+def server_name(config_dir: Path) -> str:
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry in some containers
+        user = "user"
+    digest = hashlib.sha256(str(config_dir.resolve()).encode()).hexdigest()[:12]
+    return f"{APP_NAME}-{user}-{digest}"
+
+
+def ask_running_instance(name: str, request: bytes = OPEN_REQUEST) -> bool:
+    """True when another instance is listening and got the request."""
+    socket = QLocalSocket()
+    socket.connectToServer(name)
+    if not socket.waitForConnected(CONNECT_TIMEOUT_MS):
+        return False
+    socket.write(request)
+    socket.waitForBytesWritten(CONNECT_TIMEOUT_MS)
+    socket.disconnectFromServer()
+    if socket.state() != QLocalSocket.LocalSocketState.UnconnectedState:
+        socket.waitForDisconnected(CONNECT_TIMEOUT_MS)
+    return True
+
+
+class SingleInstance(QObject):
+    """The running instance's end: emits ``open_requested`` when a second start asks for the popup."""
+
+    open_requested = Signal()
+
+    def __init__(self, name: str, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.name = name
+        self._server = QLocalServer(self)
+        self._server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
+        self._server.newConnection.connect(self._accept)
+        self._clients: set[QLocalSocket] = set()
+
+    def listen(self) -> bool:
+        """Starts listening. False when another live instance already does (it has then been asked to open).
+
+        Asking first matters on Windows, where a second server may listen on a pipe name already in use."""
+        if ask_running_instance(self.name):
+            return False
+        if self._server.listen(self.name):
+            return True
+        if self._server.serverError() != QAbstractSocket.SocketError.AddressInUseError:
+            # Not fatal: pdtray works, only a second start would not find this one.
+            log.warning("single-instance socket %s: %s", self.name, self._server.errorString())
+            return True
+        if ask_running_instance(self.name):
+            return False
+        log.info("removing the stale single-instance socket %s left by an earlier crash", self.name)
+        QLocalServer.removeServer(self.name)
+        if not self._server.listen(self.name):
+            log.warning("single-instance socket %s: %s", self.name, self._server.errorString())
+        return True
+
+    def close(self) -> None:
+        for client in list(self._clients):
+            client.readyRead.disconnect()
+            client.disconnected.disconnect()
+            client.abort()
+            client.deleteLater()
+        self._clients.clear()
+        self._server.close()
+
+    def _accept(self) -> None:
+        while (client := self._server.nextPendingConnection()) is not None:
+            self._clients.add(client)
+            client.readyRead.connect(lambda c=client: self._read(c))
+            client.disconnected.connect(lambda c=client: self._drop(c))
+
+    def _read(self, client: QLocalSocket) -> None:
+        while client.canReadLine():
+            line = bytes(client.readLine().data())
+            if line == OPEN_REQUEST:
+                self.open_requested.emit()
+            else:
+                log.warning("single-instance socket: ignoring an unknown request %r", line[:40])
+
+    def _drop(self, client: QLocalSocket) -> None:
+        self._read(client)  # a request and the disconnect can arrive together
+        self._clients.discard(client)
+        client.deleteLater()

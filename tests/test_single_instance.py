@@ -1,0 +1,55 @@
+"""One instance per user and config dir, over a real local socket (offscreen; the desktop test starts pdtray
+twice as real processes)."""
+
+from __future__ import annotations
+
+import socket
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QDir
+
+from pdtray.ui.single_instance import SingleInstance, ask_running_instance, server_name
+
+
+@pytest.fixture
+def name() -> str:
+    return f"pdtray-test-{uuid.uuid4().hex[:10]}"
+
+
+def test_name_depends_on_the_config_dir(tmp_path):
+    assert server_name(tmp_path / "a") != server_name(tmp_path / "b")
+    assert server_name(tmp_path / "a") == server_name(tmp_path / "a" / ".." / "a")
+
+
+def test_second_start_asks_the_first_to_open(qtbot, qapp, name):
+    first = SingleInstance(name)
+    assert first.listen()
+    try:
+        with qtbot.waitSignal(first.open_requested, timeout=5_000):
+            assert SingleInstance(name).listen() is False
+    finally:
+        first.close()
+
+
+def test_nothing_listening_means_no_instance(qapp, name):
+    assert ask_running_instance(name) is False
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="named pipes leave no file behind")
+def test_a_socket_left_by_a_crash_does_not_block_starting(qtbot, qapp, name):
+    path = Path(QDir.tempPath()) / name
+    stale = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    stale.bind(str(path))  # bound, never listening, then closed: the file stays, as after a crash
+    stale.close()
+    assert path.exists()
+    first = SingleInstance(name)
+    try:
+        assert first.listen() is True
+        with qtbot.waitSignal(first.open_requested, timeout=5_000):
+            assert ask_running_instance(name) is True
+    finally:
+        first.close()
+    assert not path.exists()  # closing the server removes its socket
