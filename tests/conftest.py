@@ -59,6 +59,29 @@ def isolated(tmp_path, monkeypatch) -> Iterator[MemoryKeyring]:
     keyring.set_keyring(previous)
 
 
+@pytest.fixture(autouse=True)
+def logging_restored() -> Iterator[None]:
+    """pdtray's main() configures logging for the process; a test that calls it must not change the next test's."""
+    import logging
+    import sys
+
+    root = logging.getLogger()
+    handlers, level, hook = list(root.handlers), root.level, sys.excepthook
+    levels = {name: logging.getLogger(name).level for name in ("httpx", "httpcore", "hpack", "asyncio")}
+    yield
+    for handler in list(root.handlers):
+        if handler not in handlers:
+            root.removeHandler(handler)
+            handler.close()
+    for handler in handlers:
+        if handler not in root.handlers:
+            root.addHandler(handler)
+    root.setLevel(level)
+    for name, value in levels.items():
+        logging.getLogger(name).setLevel(value)
+    sys.excepthook = hook
+
+
 @pytest.fixture
 def demo() -> Iterator[DemoServer]:
     with DemoServer() as server:

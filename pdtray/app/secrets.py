@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass
 from enum import StrEnum
 
+from pdtray.app.log import remember_secret
 from pdtray.pagerduty.errors import TokenMissingError
 
 TOKEN_ENV = "PAGERDUTY_TOKEN"
@@ -74,6 +75,7 @@ def write_keyring_token(token: str) -> None:
     import keyring
     from keyring.errors import KeyringError
 
+    remember_secret(token)
     try:
         keyring.set_password(KEYRING_SERVICE, KEYRING_USERNAME, token.strip())
     except (KeyringError, RuntimeError, OSError) as exc:
@@ -96,6 +98,7 @@ def load_token() -> Token:
     """The token to use, or TokenMissingError saying how to provide one."""
     from_env = os.environ.get(TOKEN_ENV, "").strip()
     if from_env:
+        remember_secret(from_env)
         return Token(from_env, TokenOrigin.ENVIRONMENT)
     try:
         stored = read_keyring_token()
@@ -106,6 +109,7 @@ def load_token() -> Token:
             reason=exc.reason,
         ) from None
     if stored:
+        remember_secret(stored)
         return Token(stored, TokenOrigin.KEYRING)
     raise TokenMissingError(
         f"No PagerDuty API token: enter one in pdtray's Settings (it is kept in the OS keyring) or set {TOKEN_ENV}. "

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from pdtray import __version__
 from pdtray.app import queries
 from pdtray.app.connection import Connection, demo_connection, resolve_connection
+from pdtray.app.log import LEVELS
 from pdtray.app.settings import Settings, load_settings
 from pdtray.cli import output
 from pdtray.pagerduty import ConfigurationError, CredentialsError, PagerDutyError
@@ -66,6 +67,13 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"pdtray {__version__}")
+    parser.add_argument(
+        "--log-level",
+        choices=LEVELS,
+        default=None,
+        help="how much to log. The tray app logs to a file (About shows where) and to stderr, commands only to "
+        "stderr. Default: info to the file, warnings to stderr",
+    )
     _add_common(parser, suppress=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     helper = sub.add_parser("help", help="show help")
@@ -203,12 +211,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.topic not in COMMANDS:
             return _fail(f"no command '{args.topic}'; try `pdtray help`", EXIT_USAGE)
         parser.parse_args([args.topic, "--help"])
+    from pdtray.app import log
+
     if args.command is None:
         if args.json:
             return _fail("--json goes with a command; try `pdtray help`", EXIT_USAGE)
+        log.setup(args.log_level, to_file=True)
         from pdtray.ui.main import run_tray
 
         return run_tray(demo=args.demo)
+    log.setup(args.log_level, to_file=False)
     try:
         return run_command(args)
     except KeyboardInterrupt:

@@ -25,6 +25,7 @@ from pdtray.app import autostart, cache, queries
 from pdtray.app.autostart import AutostartError
 from pdtray.app.connection import Connection, resolve_connection
 from pdtray.app.connection_test import ConnectionTester, TestResult
+from pdtray.app.log import log_file
 from pdtray.app.notification_state import state_path
 from pdtray.app.paths import config_dir
 from pdtray.app.refresh import RefreshService, RefreshState
@@ -135,6 +136,7 @@ class TrayApplication(QObject):
         return code
 
     def start(self) -> None:
+        log.info("tray app starting on the %s", "demo account" if self.demo else "configured account")
         self.qapp.setWindowIcon(app_icon())
         self.tray.show()
         self.refresh.start()
@@ -467,7 +469,14 @@ class TrayApplication(QObject):
         box.setText(f"<b>pdtray {__version__}</b>")
         box.setInformativeText(
             "PagerDuty on-call in the desktop tray: who is on call now, and a warning before your own shift starts."
-            f"<br><br>Settings: {config_dir()}"
+            f"<br><br>Settings: {config_dir()}<br>Log: {log_file()}"
         )
+        open_logs = box.addButton("Open log folder", QMessageBox.ButtonRole.ActionRole)
+        open_logs.clicked.connect(self.open_log_folder)
         self._about = box  # held while open: a non-modal box with no owner would be collected
         box.open()
+
+    def open_log_folder(self) -> None:
+        folder = log_file().parent
+        folder.mkdir(parents=True, exist_ok=True)
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
