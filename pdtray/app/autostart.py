@@ -18,10 +18,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
-from pdtray import APP_NAME
+from pdtray import APP_ID, APP_NAME
 from pdtray.app.atomic_file import write_atomically
 
-LAUNCH_AGENT_LABEL = "io.github.pdtray"
+LAUNCH_AGENT_LABEL = APP_ID
 RUN_KEY = r"Software\Microsoft\Windows\CurrentVersion\Run"
 #: a panel started in the same second as pdtray may not accept tray icons yet
 AUTOSTART_DELAY_S = 5
@@ -71,7 +71,7 @@ def desktop_entry(argv: Sequence[str]) -> str:
         f"Name={APP_NAME}\n"
         "Comment=PagerDuty on-call in the desktop tray\n"
         f"Exec={exec_line(argv)}\n"
-        f"Icon={APP_NAME}\n"
+        f"Icon={APP_ID}\n"
         "Terminal=false\n"
         "Categories=Utility;\n"
         "X-GNOME-Autostart-enabled=true\n"

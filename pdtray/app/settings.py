@@ -73,6 +73,16 @@ def _zone(value: Any) -> str:
     return value
 
 
+#: tray icon colours: the panel they are drawn for ("auto": follow the desktop's colour scheme)
+TRAY_ICON_STYLES = ("auto", "light", "dark")
+
+
+def _tray_icons(value: Any) -> str:
+    if value not in TRAY_ICON_STYLES:
+        raise ValueError("must be 'auto', 'light' or 'dark'")
+    return value
+
+
 def _bool(value: Any) -> bool:
     if not isinstance(value, bool):
         raise ValueError("must be true or false")
@@ -126,6 +136,14 @@ class Settings:
         "When one of your shifts in the next 7 days appears, disappears or moves (an override or a swap).",
         _bool,
         "bool",
+    )
+    tray_icons: str = _setting(
+        "auto",
+        "Tray icons for",
+        "Icons drawn for a light or a dark panel. Automatic follows the desktop's colour scheme; choose here when "
+        "the panel's colours differ from the windows' (as in GNOME's dark top bar).",
+        _tray_icons,
+        "tray_icons",
     )
     launch_at_login: bool = _setting(False, "Launch at login", "Start pdtray when you log in.", _bool, "bool")
 

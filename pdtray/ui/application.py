@@ -45,7 +45,7 @@ from pdtray.oncall import ScheduleOnCall, Timeline, User, by_schedule
 from pdtray.oncall.human_time import clock, format_at
 from pdtray.oncall.reminders import MyShift
 from pdtray.pagerduty import ConfigurationError, CredentialsError, PagerDutyError, TokenMissingError
-from pdtray.ui.icons import app_icon
+from pdtray.ui.icons import app_icon, tray_variant
 from pdtray.ui.notifications import Notifier
 from pdtray.ui.tray import Tray, TrayMenu
 from pdtray.ui.tray_status import tray_look, watched_refs
@@ -93,7 +93,7 @@ class TrayApplication(QObject):
             self.tray.setParent(self)
         else:
             self.menu = TrayMenu()
-            self.tray = Tray(self.menu, self)
+            self.tray = Tray(self.menu, self, variant=tray_variant(self.settings.tray_icons))
         self.autostart = autostart.autostart_for()
         self.popup: Popup | None = None
         self.settings_dialog: SettingsDialog | None = None
@@ -124,6 +124,7 @@ class TrayApplication(QObject):
         self.notifier.open_requested.connect(self._open_from_notification)
         self.notifier.snooze_requested.connect(self.reminders.snooze)
         self.refresh.clock_jumped.connect(self.reminders.replan)
+        qapp.styleHints().colorSchemeChanged.connect(self._apply_tray_variant)
         self._show_pause()
 
     # -- life cycle ---------------------------------------------------------------------------------------------
@@ -413,10 +414,15 @@ class TrayApplication(QObject):
             dialog.accept()
         self.refresh.set_poll_interval(settings.poll_interval)
         self.reminders.set_settings(settings)
+        self._apply_tray_variant()
         if connection_changed and not self.demo:
             self.refresh._cache_path = self._cache_path()  # type: ignore[assignment]
             self.refresh.reconnect()
         self.render()
+
+    def _apply_tray_variant(self) -> None:
+        """The panel's colours changed (a dark theme at dusk) or the setting did: redraw with the matching set."""
+        self.tray.set_variant(tray_variant(self.settings.tray_icons))
 
     def _save(self, settings: Settings) -> None:
         save_settings(settings)

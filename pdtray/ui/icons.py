@@ -1,23 +1,55 @@
-"""Icons from resources/icons, loaded once each."""
+"""Icons from resources/icons, loaded once each.
+
+The tray icons come in three sets: for a light panel, for a dark panel, and monochrome "template" images for the
+macOS menu bar, which macOS tints itself (and which therefore tell the states apart by shape alone).
+"""
 
 from __future__ import annotations
 
+import sys
 from functools import cache
 from importlib.resources import files
 
-from PySide6.QtGui import QIcon
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication, QIcon, QPalette
 
 #: tray states whose icon is not in resources under their own name
 _ALIASES = {"loading": "off"}
+VARIANTS = ("light", "dark", "mono")
 
 
-def icon_path(name: str) -> str:
-    return str(files("pdtray.resources") / "icons" / f"{_ALIASES.get(name, name)}.svg")
+def icon_path(name: str, variant: str = "light") -> str:
+    icons = files("pdtray.resources") / "icons"
+    if name == "pdtray":
+        return str(icons / "pdtray.svg")
+    return str(icons / "tray" / variant / f"{_ALIASES.get(name, name)}.svg")
+
+
+def panel_is_dark() -> bool:
+    """The desktop's colour scheme where Qt knows it (Qt 6.5+ reads it from the platform), else the palette."""
+    scheme = QGuiApplication.styleHints().colorScheme()
+    if scheme == Qt.ColorScheme.Dark:
+        return True
+    if scheme == Qt.ColorScheme.Light:
+        return False
+    return QGuiApplication.palette().color(QPalette.ColorRole.Window).lightness() < 128
+
+
+def tray_variant(preference: str, *, platform: str | None = None, dark: bool | None = None) -> str:
+    """Which set to draw the tray with: ``preference`` is the setting ("auto", "light" or "dark")."""
+    if (platform or sys.platform) == "darwin":
+        return "mono"
+    if preference in ("light", "dark"):
+        return preference
+    return "dark" if (panel_is_dark() if dark is None else dark) else "light"
 
 
 @cache
-def icon(name: str) -> QIcon:
-    return QIcon(icon_path(name))
+def icon(name: str, variant: str = "light") -> QIcon:
+    result = QIcon(icon_path(name, variant))
+    if variant == "mono":
+        result.setIsMask(True)  # a template image: macOS draws it in the menu bar's own colour
+    return result
 
 
 def app_icon() -> QIcon:

@@ -7,7 +7,7 @@ import os
 import signal
 import sys
 
-from pdtray import APP_NAME, __version__
+from pdtray import APP_ID, APP_NAME, __version__
 
 
 def no_desktop_reason() -> str | None:
@@ -36,7 +36,7 @@ def run_tray(*, demo: bool = False) -> int:
     QApplication.setApplicationName(APP_NAME)
     QApplication.setApplicationDisplayName(APP_NAME)
     QApplication.setApplicationVersion(__version__)
-    QApplication.setDesktopFileName(APP_NAME)
+    QApplication.setDesktopFileName(APP_ID)  # so Wayland and docks match windows to the menu entry
     qapp = QApplication.instance() or QApplication(sys.argv[:1])
     qapp.setQuitOnLastWindowClosed(False)  # closing the popup or a dialog must not end a tray app
 

@@ -61,6 +61,14 @@ def _region_editor(schedules: list[Schedule]) -> Editor:
     return Editor(combo, combo.currentData, lambda v: combo.setCurrentIndex(max(0, combo.findData(v))))
 
 
+def _tray_icons_editor(schedules: list[Schedule]) -> Editor:
+    combo = QComboBox()
+    combo.addItem("Automatic", "auto")
+    combo.addItem("A light panel", "light")
+    combo.addItem("A dark panel", "dark")
+    return Editor(combo, combo.currentData, lambda v: combo.setCurrentIndex(max(0, combo.findData(v))))
+
+
 def _url_editor(schedules: list[Schedule]) -> Editor:
     edit = QLineEdit(placeholderText="Leave empty to use the region")
     return Editor(edit, lambda: edit.text().strip(), edit.setText)
@@ -129,6 +137,7 @@ EDITORS: dict[str, Callable[[list[Schedule]], Editor]] = {
     "schedules": _schedules_editor,
     "time_zone": _zone_editor,
     "bool": _bool_editor,
+    "tray_icons": _tray_icons_editor,
 }
 
 

@@ -65,10 +65,11 @@ class Tray(QObject):
     activated = Signal()  # left click
     unavailable = Signal()  # no tray after a while: show a window instead
 
-    def __init__(self, menu: TrayMenu, parent: QObject | None = None) -> None:
+    def __init__(self, menu: TrayMenu, parent: QObject | None = None, *, variant: str = "light") -> None:
         super().__init__(parent)
         self.menu = menu
-        self.icon = QSystemTrayIcon(icon("loading"), self)
+        self.variant = variant  # which icon set: for a "light" or "dark" panel, or "mono" (macOS)
+        self.icon = QSystemTrayIcon(icon("loading", variant), self)
         self.icon.setContextMenu(menu)
         self.icon.activated.connect(self._on_activated)
         self.look: TrayLook | None = None
@@ -104,10 +105,16 @@ class Tray(QObject):
         if self.look is not None and look == self.look:
             return
         if self.look is None or look.icon != self.look.icon:
-            self.icon.setIcon(icon(look.icon))
+            self.icon.setIcon(icon(look.icon, self.variant))
         self.icon.setToolTip(look.tooltip)
         self.menu.set_status(look.problem or look.tooltip.splitlines()[-1])
         self.look = look
+
+    def set_variant(self, variant: str) -> None:
+        if variant == self.variant:
+            return
+        self.variant = variant
+        self.icon.setIcon(icon(self.look.icon if self.look else "loading", variant))
 
     def geometry(self) -> QRect | None:
         """Where the icon is on screen; None where the platform does not say (StatusNotifierItem)."""

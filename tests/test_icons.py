@@ -1,0 +1,128 @@
+"""The icons in resources/: complete sets for every tray state and panel, and the app icon in every size and
+container each platform wants, still matching its SVG."""
+
+from __future__ import annotations
+
+import importlib.util
+import struct
+from pathlib import Path
+
+import pytest
+from PySide6.QtGui import QColor, QGuiApplication, QImage, QPalette
+
+from pdtray.ui.icons import VARIANTS, icon, icon_path, panel_is_dark, tray_variant
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = ROOT / "resources" / "icons" / "app"
+STATES = ("on-call", "soon", "off", "problem", "loading")
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == PNG_MAGIC
+    width, height = struct.unpack(">II", data[16:24])  # IHDR comes first
+    return width, height
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("state", STATES)
+def test_every_tray_state_has_an_icon_in_every_variant(qapp, state, variant):
+    assert Path(icon_path(state, variant)).is_file()
+    pixmap = icon(state, variant).pixmap(22, 22)
+    assert not pixmap.isNull() and pixmap.width() == 22
+    assert icon(state, variant).isMask() == (variant == "mono")
+
+
+def test_mono_icons_are_black_and_alpha_only(qapp):
+    """macOS tints template images itself: any colour in them would be lost."""
+    for state in STATES:
+        image = icon(state, "mono").pixmap(32, 32).toImage().convertToFormat(QImage.Format.Format_ARGB32)
+        colours = {image.pixelColor(x, y).getRgb() for x in range(32) for y in range(32)}
+        assert any(a > 200 for *_, a in colours), f"{state}: nothing drawn"
+        assert all(a == 0 or (r, g, b) == (0, 0, 0) for r, g, b, a in colours), state
+
+
+def test_variant_follows_the_setting_and_the_platform():
+    assert tray_variant("auto", platform="darwin", dark=True) == "mono"
+    assert tray_variant("light", platform="darwin") == "mono"
+    assert tray_variant("dark", platform="linux", dark=False) == "dark"
+    assert tray_variant("light", platform="win32", dark=True) == "light"
+    assert tray_variant("auto", platform="linux", dark=True) == "dark"
+    assert tray_variant("auto", platform="linux", dark=False) == "light"
+
+
+def test_panel_darkness_from_the_palette_when_the_platform_has_no_scheme(qapp):
+    if QGuiApplication.styleHints().colorScheme().name != "Unknown":
+        pytest.skip("this platform reports a colour scheme, which wins over the palette")
+    original = QGuiApplication.palette()
+    try:
+        dark = QPalette(original)
+        dark.setColor(QPalette.ColorRole.Window, QColor("#2b2b2b"))
+        QGuiApplication.setPalette(dark)
+        assert panel_is_dark() is True
+        light = QPalette(original)
+        light.setColor(QPalette.ColorRole.Window, QColor("#efefef"))
+        QGuiApplication.setPalette(light)
+        assert panel_is_dark() is False
+    finally:
+        QGuiApplication.setPalette(original)
+
+
+def test_app_icon_pngs_in_every_size():
+    for size in (16, 24, 32, 48, 64, 128, 256, 512, 1024):
+        assert png_size((APP / f"pdtray-{size}.png").read_bytes()) == (size, size)
+
+
+def test_ico_holds_the_windows_sizes_as_png():
+    data = (APP / "pdtray.ico").read_bytes()
+    reserved, kind, count = struct.unpack("<HHH", data[:6])
+    assert (reserved, kind) == (0, 1)
+    sizes = []
+    for i in range(count):
+        width, height, _colours, _res, _planes, _bpp, length, offset = struct.unpack(
+            "<BBBBHHII", data[6 + 16 * i : 22 + 16 * i]
+        )
+        width, height = width or 256, height or 256  # 0 means 256
+        assert png_size(data[offset : offset + length]) == (width, height)
+        sizes.append(width)
+    assert sorted(sizes) == [16, 24, 32, 48, 64, 128, 256]
+
+
+def test_icns_holds_the_macos_sizes_as_png():
+    data = (APP / "pdtray.icns").read_bytes()
+    assert data[:4] == b"icns" and struct.unpack(">I", data[4:8])[0] == len(data)
+    # PNG-carrying element types and the pixel size each must have
+    expected = {b"icp4": 16, b"icp5": 32, b"icp6": 64, b"ic07": 128, b"ic08": 256, b"ic09": 512, b"ic10": 1024}
+    expected |= {b"ic11": 32, b"ic12": 64, b"ic13": 256, b"ic14": 512}
+    found = {}
+    at = 8
+    while at < len(data):
+        kind, length = struct.unpack(">4sI", data[at : at + 8])
+        if kind in expected:
+            found[kind] = png_size(data[at + 8 : at + length])[0]
+        at += length
+    assert {b"ic07", b"ic08", b"ic09", b"ic10"} <= set(found)  # 128 to 1024: what Finder and the Dock use
+    assert all(found[k] == expected[k] for k in found)
+
+
+def test_pngs_match_the_svg(qapp):
+    """Catches an SVG edited without running packaging/make_icons.py."""
+    spec = importlib.util.spec_from_file_location("make_icons", ROOT / "packaging" / "make_icons.py")
+    make_icons = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_icons)
+    for size in (32, 256):
+        fresh = QImage.fromData(make_icons.render_png(make_icons.SVG, size))
+        stored = QImage(str(APP / f"pdtray-{size}.png"))
+        fresh = fresh.convertToFormat(QImage.Format.Format_ARGB32)
+        stored = stored.convertToFormat(QImage.Format.Format_ARGB32)
+        differing = sum(
+            1
+            for x in range(size)
+            for y in range(size)
+            if max(
+                abs(a - b)
+                for a, b in zip(fresh.pixelColor(x, y).getRgb(), stored.pixelColor(x, y).getRgb(), strict=True)
+            )
+            > 16
+        )
+        assert differing <= size * size // 100, f"{size}px: {differing} pixels differ; run packaging/make_icons.py"
