@@ -103,6 +103,14 @@ def test_icon_embeds_and_a_left_click_opens_the_popup(tmp_path, screenshots_dir)
             dialog = wait_for(lambda: visible_windows(display, "pdtray Settings"), 10, "the settings dialog")[0]
             time.sleep(0.5)
             screenshot(display, screenshots_dir / "6-settings.png", dialog)
+            xdotool(display, "key", "Escape")
+            wait_for(lambda: not visible_windows(display, "pdtray Settings"), 5, "the settings dialog to close")
+            xdotool(display, "mousemove", str(x), str(y), "click", "3")
+            time.sleep(1)
+            xdotool(display, "key", "Down", "Down", "Down", "Down", "Down", "Return")
+            about = wait_for(lambda: visible_windows(display, "About pdtray"), 10, "the About box")[0]
+            time.sleep(0.5)
+            screenshot(display, screenshots_dir / "7-about.png", about)
         finally:
             code = stop(app)
             log.close()

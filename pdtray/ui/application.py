@@ -124,7 +124,6 @@ class TrayApplication(QObject):
         self.notifier.open_requested.connect(self._open_from_notification)
         self.notifier.snooze_requested.connect(self.reminders.snooze)
         self.refresh.clock_jumped.connect(self.reminders.replan)
-        qapp.styleHints().colorSchemeChanged.connect(self._apply_tray_variant)
         self._show_pause()
 
     # -- life cycle ---------------------------------------------------------------------------------------------
@@ -143,6 +142,9 @@ class TrayApplication(QObject):
         self.refresh.start()
         self._start_minute_timer()
         self.render()
+        # The early icon was chosen from the palette; the desktop's colour scheme (a D-Bus call away) decides.
+        self.qapp.styleHints().colorSchemeChanged.connect(self._apply_tray_variant)
+        self._apply_tray_variant()
 
     def quit(self) -> None:
         if self._quit is not None and not self._quit.done():

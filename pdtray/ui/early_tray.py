@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from pdtray.app import cache
 from pdtray.app.refresh_state import RefreshState
 from pdtray.app.settings import LoadedSettings, load_settings
-from pdtray.ui.icons import tray_variant
+from pdtray.ui.icons import palette_is_dark, tray_variant
 from pdtray.ui.tray import Tray, TrayMenu
 from pdtray.ui.tray_status import tray_look
 
@@ -43,7 +43,7 @@ def show_cached_tray(*, demo: bool) -> EarlyTray:
             refreshing=True,
         )
     menu = TrayMenu()
-    tray = Tray(menu, variant=tray_variant(settings.tray_icons))
+    tray = Tray(menu, variant=tray_variant(settings.tray_icons, dark=palette_is_dark()))
     tz = ZoneInfo(settings.display_time_zone) if settings.display_time_zone else None
     tray.render(tray_look(state, settings, datetime.now(UTC), tz))
     tray.show()

@@ -25,14 +25,21 @@ def icon_path(name: str, variant: str = "light") -> str:
     return str(icons / "tray" / variant / f"{_ALIASES.get(name, name)}.svg")
 
 
+def palette_is_dark() -> bool:
+    return QGuiApplication.palette().color(QPalette.ColorRole.Window).lightness() < 128
+
+
 def panel_is_dark() -> bool:
-    """The desktop's colour scheme where Qt knows it (Qt 6.5+ reads it from the platform), else the palette."""
+    """The desktop's colour scheme where Qt knows it (Qt 6.5+ reads it from the platform), else the palette.
+
+    Asking for the scheme can cost a D-Bus round trip to the desktop portal (about 20 ms), so the first icon is
+    chosen from the palette alone and corrected once the app is running."""
     scheme = QGuiApplication.styleHints().colorScheme()
     if scheme == Qt.ColorScheme.Dark:
         return True
     if scheme == Qt.ColorScheme.Light:
         return False
-    return QGuiApplication.palette().color(QPalette.ColorRole.Window).lightness() < 128
+    return palette_is_dark()
 
 
 def tray_variant(preference: str, *, platform: str | None = None, dark: bool | None = None) -> str:

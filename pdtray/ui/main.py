@@ -9,6 +9,8 @@ import sys
 
 from pdtray import APP_ID, APP_NAME, __version__
 
+ALREADY_RUNNING = "pdtray is already running; it was asked to open its window."
+
 
 def no_desktop_reason() -> str | None:
     """Why the tray app cannot start here, if it cannot: Qt would abort with a message few people can act on."""
@@ -41,17 +43,22 @@ def run_tray(*, demo: bool = False) -> int:
     qapp.setQuitOnLastWindowClosed(False)  # closing the popup or a dialog must not end a tray app
 
     from pdtray.app.paths import config_dir
-    from pdtray.ui.single_instance import SingleInstance, server_name
+    from pdtray.ui.single_instance import SingleInstance, ask_running_instance, server_name
 
-    instance = SingleInstance(server_name(config_dir()))
-    if not instance.listen():
-        print("pdtray is already running; it was asked to open its window.", file=sys.stderr)
+    name = server_name(config_dir())
+    if ask_running_instance(name):  # before any icon: a second start must not flash a second one
+        print(ALREADY_RUNNING, file=sys.stderr)
         return 0
 
     from pdtray.ui.early_tray import show_cached_tray
 
     early = show_cached_tray(demo=demo)
     qapp.processEvents()  # the icon goes up now; the rest loads behind it
+    instance = SingleInstance(name)
+    if not instance.listen():  # another start won the race in the last few milliseconds
+        early.tray.stop()
+        print(ALREADY_RUNNING, file=sys.stderr)
+        return 0
 
     import qasync
 

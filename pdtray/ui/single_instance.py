@@ -2,20 +2,27 @@
 
 Launch at login, a click in the application menu and a terminal can all start pdtray; two tray icons that both
 send every reminder would be worse than none. The first instance listens on a local socket (a Unix socket in the
-temp dir, a named pipe on Windows) whose name is derived from the user and the config dir, so that a test or a
+runtime dir, a named pipe on Windows) whose name is derived from the user and the config dir, so that a test or a
 second profile with its own PDTRAY_CONFIG_DIR is its own instance. A socket left behind by a crash is told apart
 from a live one by trying to connect to it, and removed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import hashlib
 import logging
+import os
+import socket
+import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtNetwork import QAbstractSocket, QLocalServer, QLocalSocket
+
+if TYPE_CHECKING:
+    from PySide6.QtNetwork import QLocalSocket
 
 from pdtray import APP_NAME
 
@@ -26,25 +33,44 @@ CONNECT_TIMEOUT_MS = 1000
 
 
 def server_name(config_dir: Path) -> str:
+    """A named pipe's name on Windows; elsewhere the socket's full path, in the per-user runtime dir where there is
+    one (private to the user, emptied at logout), else the temp dir."""
     try:
         user = getpass.getuser()
     except (KeyError, OSError):  # no passwd entry in some containers
         user = "user"
     digest = hashlib.sha256(str(config_dir.resolve()).encode()).hexdigest()[:12]
-    return f"{APP_NAME}-{user}-{digest}"
+    if sys.platform == "win32":
+        return f"{APP_NAME}-{user}-{digest}"
+    base = os.environ.get("XDG_RUNTIME_DIR") or os.environ.get("TMPDIR") or "/tmp"
+    return str(Path(base) / f"{APP_NAME}-{user}-{digest}.sock")
 
 
 def ask_running_instance(name: str, request: bytes = OPEN_REQUEST) -> bool:
-    """True when another instance is listening and got the request."""
-    socket = QLocalSocket()
-    socket.connectToServer(name)
-    if not socket.waitForConnected(CONNECT_TIMEOUT_MS):
+    """True when another instance is listening and got the request.
+
+    On Unix this is a plain socket connect, so that a second start can exit before Qt's network module loads and
+    a first start pays nothing for the check before its icon is up."""
+    if sys.platform != "win32":
+        with contextlib.closing(socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)) as unix:
+            unix.settimeout(CONNECT_TIMEOUT_MS / 1000)
+            try:
+                unix.connect(name)
+                unix.sendall(request)
+            except OSError:  # no file, or a file nobody listens on (a crash left it)
+                return False
+            return True
+    from PySide6.QtNetwork import QLocalSocket
+
+    socket_ = QLocalSocket()
+    socket_.connectToServer(name)
+    if not socket_.waitForConnected(CONNECT_TIMEOUT_MS):
         return False
-    socket.write(request)
-    socket.waitForBytesWritten(CONNECT_TIMEOUT_MS)
-    socket.disconnectFromServer()
-    if socket.state() != QLocalSocket.LocalSocketState.UnconnectedState:
-        socket.waitForDisconnected(CONNECT_TIMEOUT_MS)
+    socket_.write(request)
+    socket_.waitForBytesWritten(CONNECT_TIMEOUT_MS)
+    socket_.disconnectFromServer()
+    if socket_.state() != QLocalSocket.LocalSocketState.UnconnectedState:
+        socket_.waitForDisconnected(CONNECT_TIMEOUT_MS)
     return True
 
 
@@ -54,6 +80,8 @@ class SingleInstance(QObject):
     open_requested = Signal()
 
     def __init__(self, name: str, parent: QObject | None = None) -> None:
+        from PySide6.QtNetwork import QLocalServer  # after the icon is up: start-up does not wait for it
+
         super().__init__(parent)
         self.name = name
         self._server = QLocalServer(self)
@@ -67,6 +95,8 @@ class SingleInstance(QObject):
         Asking first matters on Windows, where a second server may listen on a pipe name already in use."""
         if ask_running_instance(self.name):
             return False
+        from PySide6.QtNetwork import QAbstractSocket, QLocalServer
+
         if self._server.listen(self.name):
             return True
         if self._server.serverError() != QAbstractSocket.SocketError.AddressInUseError:
