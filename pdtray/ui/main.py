@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import sys
+from collections.abc import Callable
 
 from pdtray import APP_ID, APP_NAME, __version__
 
@@ -29,9 +29,6 @@ def run_tray(*, demo: bool = False) -> int:
     if reason is not None:
         print(f"pdtray: {reason}", file=sys.stderr)
         return 3
-    from pdtray.pagerduty.tls import prepare_in_background
-
-    prepare_in_background()  # TLS context and httpx, on a worker thread
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -41,6 +38,18 @@ def run_tray(*, demo: bool = False) -> int:
     QApplication.setDesktopFileName(APP_ID)  # so Wayland and docks match windows to the menu entry
     qapp = QApplication.instance() or QApplication(sys.argv[:1])
     qapp.setQuitOnLastWindowClosed(False)  # closing the popup or a dialog must not end a tray app
+    # SIGTERM (a logout) or Ctrl+C while still starting is remembered, and honoured once there is an app to quit.
+    quit_app: list[Callable[[], None]] = []
+    stop_requested: list[int] = []
+
+    def on_signal(signum: int, _frame: object) -> None:
+        if quit_app:
+            quit_app[0]()
+        else:
+            stop_requested.append(signum)
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
 
     from pdtray.app.paths import config_dir
     from pdtray.ui.single_instance import SingleInstance, ask_running_instance, server_name
@@ -54,11 +63,16 @@ def run_tray(*, demo: bool = False) -> int:
 
     early = show_cached_tray(demo=demo)
     qapp.processEvents()  # the icon goes up now; the rest loads behind it
+    from pdtray.pagerduty.tls import prepare_in_background
+
+    prepare_in_background()  # TLS context and httpx, on a worker thread while the UI modules load
     instance = SingleInstance(name)
     if not instance.listen():  # another start won the race in the last few milliseconds
         early.tray.stop()
         print(ALREADY_RUNNING, file=sys.stderr)
         return 0
+
+    import asyncio
 
     import qasync
 
@@ -68,9 +82,13 @@ def run_tray(*, demo: bool = False) -> int:
     asyncio.set_event_loop(loop)
     controller = TrayApplication(qapp, demo=demo, early=early)
     instance.open_requested.connect(controller.open_popup)
-    # Ctrl+C in a terminal: Python runs signal handlers only between bytecodes, so wake it now and then.
-    signal.signal(signal.SIGINT, lambda *_: controller.quit())
-    signal.signal(signal.SIGTERM, lambda *_: controller.quit())
+    quit_app.append(controller.quit)
+    if stop_requested:
+        early.tray.stop()
+        instance.close()
+        loop.close()
+        return 0
+    # Python runs signal handlers only between bytecodes: wake it now and then so that Ctrl+C is not ignored.
     wake = QTimer()
     wake.start(500)
     wake.timeout.connect(lambda: None)
