@@ -59,6 +59,9 @@ def test_demo_tray_tooltip_popup_and_timeline(qtbot, make_app):
     assert tooltip[0] == "pdtray demo account"
     assert any(line.startswith("Platform Primary — Alice Nguyen (L1, L2), until") for line in tooltip)
     assert any(line.startswith("Your next shift: Platform Primary, today at") for line in tooltip)
+    # the demo user's two open incidents: a badge on the icon, red while one is not acknowledged
+    assert "2 open incidents assigned to you (1 not acknowledged)" in tooltip
+    assert (app.tray.look.badge, app.tray.look.badge_urgent) == (2, True)
     app.open_popup()
     popup = app.popup
     assert popup.isVisible()

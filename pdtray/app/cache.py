@@ -20,6 +20,7 @@ from pdtray.app.paths import cache_dir
 from pdtray.app.settings import Settings
 from pdtray.app.snapshot import Snapshot
 from pdtray.oncall import MyShifts, OnCall, Ref, Schedule, User
+from pdtray.oncall.incidents import Incident
 from pdtray.oncall.timestamps import parse_optional, parse_timestamp, to_iso
 
 log = logging.getLogger(__name__)
@@ -95,6 +96,23 @@ def row_from_json(d: dict[str, Any]) -> OnCall:
     )
 
 
+def incident_to_json(i: Incident) -> dict[str, Any]:
+    return {
+        "id": i.id,
+        "number": i.number,
+        "title": i.title,
+        "status": i.status,
+        "urgency": i.urgency,
+        "service": _ref(i.service),
+        "created_at": to_iso(i.created_at),
+        "html_url": i.html_url,
+    }
+
+
+def incident_from_json(d: dict[str, Any]) -> Incident:
+    return Incident(**{**d, "service": Ref(**d["service"]), "created_at": parse_timestamp(d["created_at"])})
+
+
 def save(path: Path, snapshot: Snapshot | None, schedules: tuple[Schedule, ...], schedules_at: datetime | None) -> None:
     data: dict[str, Any] = {"format": FORMAT, "schedules": [_schedule(s) for s in schedules]}
     data["schedules_at"] = to_iso(schedules_at)
@@ -106,6 +124,8 @@ def save(path: Path, snapshot: Snapshot | None, schedules: tuple[Schedule, ...],
             "my_now": [row_to_json(r) for r in snapshot.mine.on_call_now],
             "my_upcoming": [row_to_json(r) for r in snapshot.mine.upcoming],
         }
+        if snapshot.incidents is not None:
+            data["snapshot"]["incidents"] = [incident_to_json(i) for i in snapshot.incidents]
     write_atomically(path, json.dumps(data).encode())
 
 
@@ -126,6 +146,7 @@ def load(path: Path) -> CachedState | None:
                     on_call_now=tuple(row_from_json(r) for r in raw["my_now"]),
                     upcoming=tuple(row_from_json(r) for r in raw["my_upcoming"]),
                 ),
+                incidents=tuple(incident_from_json(i) for i in raw["incidents"]) if "incidents" in raw else None,
             )
         return CachedState(snapshot, schedules, parse_optional(data.get("schedules_at")))
     except FileNotFoundError:

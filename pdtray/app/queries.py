@@ -6,6 +6,7 @@ Each function makes the fewest requests that answer its question: "who is on cal
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -28,8 +29,11 @@ from pdtray.oncall import (
     shifts_window,
     timeline_window,
 )
+from pdtray.oncall.incidents import OPEN_STATUSES, Incident, decode_incidents, ordered
 from pdtray.oncall.models import User
-from pdtray.pagerduty.errors import InvalidResponseError
+from pdtray.pagerduty.errors import AccessDeniedError, InvalidResponseError, NotFoundError
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from pdtray.pagerduty.client import PagerDutyClient
@@ -101,11 +105,30 @@ async def handover(client: PagerDutyClient, schedule_id: str, start: datetime) -
     return before[-1].user if before else None
 
 
+async def my_incidents(client: PagerDutyClient, user: User) -> list[Incident]:
+    """Triggered and acknowledged incidents assigned to ``user``, from one paginated /incidents query."""
+    raw = await client.incidents(statuses=OPEN_STATUSES, user_ids=[user.id])
+    try:
+        return ordered(decode_incidents(raw))
+    except DecodeError as exc:
+        raise _invalid("your incidents", exc) from None
+
+
 async def full_refresh(client: PagerDutyClient, now: datetime, *, user: User | None = None) -> Snapshot:
-    """What the tray needs every poll. Pass ``user`` once known: who "me" is does not change between polls."""
+    """What the tray needs every poll. Pass ``user`` once known: who "me" is does not change between polls.
+
+    The incidents are asked for last, and their failure (a token without access to incidents, say) leaves the
+    on-call answer standing: the snapshot then says it does not know them."""
     rows = await on_call_now(client, now)
     who = user or await me(client)
-    return Snapshot(taken_at=now, on_call_now=tuple(rows), mine=await shifts_of(client, who, now))
+    mine = await shifts_of(client, who, now)
+    incidents: tuple[Incident, ...] | None
+    try:
+        incidents = tuple(await my_incidents(client, who))
+    except (AccessDeniedError, InvalidResponseError, NotFoundError) as exc:
+        log.warning("could not fetch your incidents: %s", exc)
+        incidents = None
+    return Snapshot(taken_at=now, on_call_now=tuple(rows), mine=mine, incidents=incidents)
 
 
-__all__ = ["Snapshot", "full_refresh", "me", "on_call_now", "schedules", "shifts_of", "timeline"]
+__all__ = ["Snapshot", "full_refresh", "me", "my_incidents", "on_call_now", "schedules", "shifts_of", "timeline"]

@@ -1,4 +1,6 @@
-"""One full refresh's answer: who is on call now, and my shifts. Plain data, shared by the refresh and the cache."""
+"""One full refresh's answer: who is on call now, my shifts and my open incidents.
+
+Plain data, shared by the refresh and the cache."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pdtray.oncall import MyShifts, OnCall
+from pdtray.oncall.incidents import Incident
 
 
 @dataclass(frozen=True)
@@ -13,3 +16,5 @@ class Snapshot:
     taken_at: datetime
     on_call_now: tuple[OnCall, ...]
     mine: MyShifts
+    #: my open incidents; None when they could not be fetched (the on-call data is still good)
+    incidents: tuple[Incident, ...] | None = None

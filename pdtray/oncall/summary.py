@@ -63,6 +63,7 @@ def tooltip_text(
     updated_at: datetime | None,
     stale: bool = False,
     problem: str | None = None,
+    incidents: str | None = None,
     limit: int = TOOLTIP_SCHEDULES,
 ) -> str:
     lines = ["pdtray"] if not watched and mine is None else []
@@ -71,6 +72,8 @@ def tooltip_text(
         lines.append(f"+{len(watched) - limit} more")
     if mine is not None:
         lines.append(my_status_line(mine, now, tz))
+    if incidents:
+        lines.append(incidents)
     if problem:
         lines.append(capitalized(problem))
     lines.append(freshness_line(updated_at, now, tz, stale=stale))

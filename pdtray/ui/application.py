@@ -225,7 +225,7 @@ class TrayApplication(QObject):
         on_call = by_schedule(state.snapshot.on_call_now, now) if state.snapshot else {}
         look = tray_look(state, self.settings, now, self.tz, on_call=on_call)
         if self.demo:
-            look = type(look)(look.icon, "pdtray demo account\n" + look.tooltip, look.problem)
+            look = replace(look, tooltip="pdtray demo account\n" + look.tooltip)
         self.tray.render(look)
         if self.popup is not None and self.popup.isVisible():
             self._render_popup(state, now, on_call)

@@ -59,5 +59,49 @@ def icon(name: str, variant: str = "light") -> QIcon:
     return result
 
 
+BADGE_SIZES = (16, 22, 24, 32, 48, 64)
+BADGE_URGENT = "#D92D20"  # waits for an acknowledgement: the on-call red
+BADGE_CALM = "#3B4350"  # all acknowledged
+
+
+@cache
+def badged(name: str, variant: str, count: int, urgent: bool) -> QIcon:
+    """The tray icon with the number of my open incidents in a disc at its top right ("9+" beyond nine).
+
+    The disc has a white rim so that it stands apart from the red "on call" icon under it. In the monochrome
+    macOS set the number is cut out of a black disc, since macOS tints the whole image."""
+    base = icon(name, variant)
+    if count <= 0:
+        return base
+    from PySide6.QtCore import QRectF
+    from PySide6.QtGui import QColor, QFont, QPainter, QPen
+
+    text = str(count) if count < 10 else "9+"
+    result = QIcon()
+    for size in BADGE_SIZES:
+        pixmap = base.pixmap(size, size)
+        pixmap.setDevicePixelRatio(1.0)
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        diameter = size * (0.62 if len(text) == 1 else 0.7)
+        disc = QRectF(size - diameter, 0, diameter, diameter)
+        mono = variant == "mono"
+        painter.setPen(QPen(QColor("#000" if mono else "#fff"), max(1.0, size / 16)))
+        painter.setBrush(QColor("#000" if mono else (BADGE_URGENT if urgent else BADGE_CALM)))
+        painter.drawEllipse(disc.adjusted(0.5, 0.5, -0.5, -0.5))
+        font = QFont()
+        font.setBold(True)
+        font.setPixelSize(max(6, int(diameter * (0.72 if len(text) == 1 else 0.55))))
+        painter.setFont(font)
+        if mono:
+            painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Clear)
+        painter.setPen(QColor("#fff"))
+        painter.drawText(disc, Qt.AlignmentFlag.AlignCenter, text)
+        painter.end()
+        result.addPixmap(pixmap)
+    result.setIsMask(variant == "mono")
+    return result
+
+
 def app_icon() -> QIcon:
     return icon("pdtray")

@@ -8,7 +8,7 @@ from PySide6.QtCore import QObject, QPoint, QRect, QTimer, Signal
 from PySide6.QtGui import QAction, QCursor
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
-from pdtray.ui.icons import icon
+from pdtray.ui.icons import badged, icon
 from pdtray.ui.tray_status import TrayLook
 
 log = logging.getLogger(__name__)
@@ -104,8 +104,12 @@ class Tray(QObject):
     def render(self, look: TrayLook) -> None:
         if self.look is not None and look == self.look:
             return
-        if self.look is None or look.icon != self.look.icon:
-            self.icon.setIcon(icon(look.icon, self.variant))
+        if self.look is None or (look.icon, look.badge, look.badge_urgent) != (
+            self.look.icon,
+            self.look.badge,
+            self.look.badge_urgent,
+        ):
+            self.icon.setIcon(badged(look.icon, self.variant, look.badge, look.badge_urgent))
         self.icon.setToolTip(look.tooltip)
         self.menu.set_status(look.problem or look.tooltip.splitlines()[-1])
         self.look = look
@@ -114,7 +118,11 @@ class Tray(QObject):
         if variant == self.variant:
             return
         self.variant = variant
-        self.icon.setIcon(icon(self.look.icon if self.look else "loading", variant))
+        look = self.look
+        if look is None:
+            self.icon.setIcon(icon("loading", variant))
+        else:
+            self.icon.setIcon(badged(look.icon, variant, look.badge, look.badge_urgent))
 
     def geometry(self) -> QRect | None:
         """Where the icon is on screen; None where the platform does not say (StatusNotifierItem)."""

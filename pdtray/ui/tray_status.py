@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, tzinfo
 
 from pdtray.app.refresh_state import RefreshState
 from pdtray.app.settings import Settings
-from pdtray.oncall import Ref, ScheduleOnCall, by_schedule
+from pdtray.oncall import Ref, ScheduleOnCall, by_schedule, incidents
 from pdtray.oncall.human_time import clock
 from pdtray.oncall.status import OnCallState, default_watched, on_call_state
 from pdtray.oncall.summary import tooltip_text
@@ -36,6 +36,9 @@ class TrayLook:
     icon: str  # an OnCallState value, PROBLEM or LOADING
     tooltip: str
     problem: str | None
+    #: open incidents assigned to me, drawn as a number on the icon; urgent: one still waits for an acknowledgement
+    badge: int = 0
+    badge_urgent: bool = False
 
 
 def problem_text(error: PagerDutyError, retry_at: datetime | None, tz: tzinfo | None) -> str:
@@ -101,9 +104,11 @@ def tray_look(
         updated_at=snapshot.taken_at,
         stale=state.stale,
         problem=problem,
+        incidents=incidents.tooltip_line(snapshot.incidents or ()),
     )
     icon = PROBLEM if problem else on_call_state(snapshot.mine, now, soon).value
-    return TrayLook(icon, tooltip, problem)
+    count, urgent = incidents.badge(snapshot.incidents or ())
+    return TrayLook(icon, tooltip, problem, count, urgent)
 
 
 __all__ = ["LOADING", "PROBLEM", "OnCallState", "TrayLook", "problem_text", "tray_look", "watched_refs"]
