@@ -17,6 +17,7 @@ from pdtray.pagerduty.errors import TokenMissingError
 TOKEN_ENV = "PAGERDUTY_TOKEN"
 KEYRING_SERVICE = "pdtray"
 KEYRING_USERNAME = "pagerduty-api-token"
+ROUTING_KEY_ENV = "PDTRAY_ROUTING_KEY"
 
 
 class TokenOrigin(StrEnum):
@@ -61,25 +62,62 @@ def _keyring_problem(exc: Exception) -> KeyringUnavailableError:
     )
 
 
-def read_keyring_token() -> str | None:
+def _read(username: str) -> str | None:
     import keyring
     from keyring.errors import KeyringError
 
     try:
-        return keyring.get_password(KEYRING_SERVICE, KEYRING_USERNAME) or None
+        value = keyring.get_password(KEYRING_SERVICE, username) or None
     except (KeyringError, RuntimeError, OSError) as exc:
         raise _keyring_problem(exc) from None
+    remember_secret(value)
+    return value
+
+
+def _write(username: str, value: str) -> None:
+    import keyring
+    from keyring.errors import KeyringError
+
+    remember_secret(value)
+    try:
+        keyring.set_password(KEYRING_SERVICE, username, value.strip())
+    except (KeyringError, RuntimeError, OSError) as exc:
+        raise _keyring_problem(exc) from None
+
+
+def read_keyring_token() -> str | None:
+    return _read(KEYRING_USERNAME)
 
 
 def write_keyring_token(token: str) -> None:
-    import keyring
-    from keyring.errors import KeyringError
+    _write(KEYRING_USERNAME, token)
 
-    remember_secret(token)
+
+def _routing_key_username(service_id: str) -> str:
+    return f"routing-key:{service_id}"
+
+
+def read_routing_key(service_id: str) -> str | None:
+    """A service's Events API v2 integration key: PDTRAY_ROUTING_KEY (for scripts), else the keyring."""
+    from_env = os.environ.get(ROUTING_KEY_ENV, "").strip()
+    if from_env:
+        remember_secret(from_env)
+        return from_env
+    return _read(_routing_key_username(service_id))
+
+
+def stored_routing_key(service_id: str) -> str | None:
+    """As read_routing_key, but a missing or locked keyring means "no key": paging then goes through the REST API
+    with the token instead of failing."""
     try:
-        keyring.set_password(KEYRING_SERVICE, KEYRING_USERNAME, token.strip())
-    except (KeyringError, RuntimeError, OSError) as exc:
-        raise _keyring_problem(exc) from None
+        return read_routing_key(service_id)
+    except KeyringUnavailableError:
+        return None
+
+
+def write_routing_key(service_id: str, key: str) -> None:
+    """Kept like the token, and for the same reason: anyone holding it can page that service's on-call."""
+    _write(_routing_key_username(service_id), key)
 
 
 def delete_keyring_token() -> None:

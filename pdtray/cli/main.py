@@ -32,6 +32,14 @@ EPILOG = """commands:
   oncall [--schedule ID]  who is on call now, every escalation level
   timeline SCHEDULE_ID    one schedule's handoffs and gaps for the next --hours (24)
   next                    your shifts now and in the next 7 days
+  incidents               your open incidents
+  ack|resolve ID...       acknowledge or resolve incidents
+  services                the account's services
+  page SERVICE_ID --summary TEXT [--severity S]
+                          trigger an incident, paging the service's on-call (asks first)
+  take SCHEDULE_ID [--at TIME]
+                          put yourself on call for the shift running now or at TIME (asks first)
+  export-ics FILE         your shifts of the next 7 days as an .ics calendar
 
 The token comes from PAGERDUTY_TOKEN, else the OS keyring (set it in the tray app's Settings).
 Try it without an account: pdtray --demo oncall"""
@@ -91,6 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
     timeline.add_argument("schedule_id", metavar="SCHEDULE_ID")
     timeline.add_argument("--hours", type=_hours, default=24, help="how far ahead, in hours (1-744, default 24)")
     _add_common(timeline, suppress=True)
+    from pdtray.cli import actions
+
+    actions.add_parsers(sub, lambda p: _add_common(p, suppress=True))
     return parser
 
 
@@ -167,6 +178,12 @@ COMMANDS: dict[str, Callable[[CommandContext, argparse.Namespace], Coroutine[Any
 }
 
 
+def _all_commands() -> dict[str, Callable[[CommandContext, argparse.Namespace], Coroutine[Any, Any, Result]]]:
+    from pdtray.cli.actions import COMMANDS as ACTIONS
+
+    return {**COMMANDS, **ACTIONS}
+
+
 def _fail(message: str, code: int) -> int:
     print(f"pdtray: {message}", file=sys.stderr)
     return code
@@ -188,12 +205,18 @@ def run_command(args: argparse.Namespace) -> int:
         ctx = CommandContext(connection, loaded.settings, datetime.now(UTC))
         import asyncio  # here, not at the top: the tray app starts without it and shows its cached state first
 
+        from pdtray.cli.actions import UsageError
+
         try:
-            data, text = asyncio.run(COMMANDS[args.command](ctx, args))
+            data, text = asyncio.run(_all_commands()[args.command](ctx, args))
+        except UsageError as exc:
+            return _fail(str(exc), EXIT_USAGE)
         except (CredentialsError, ConfigurationError) as exc:
             return _fail(str(exc), EXIT_CONFIG)
         except PagerDutyError as exc:
             return _fail(str(exc), EXIT_API)
+    if data is None and not text:  # the command wrote its own output (export-ics to stdout)
+        return EXIT_OK
     if args.json:
         print(json.dumps(data, indent=2, ensure_ascii=False))
     else:
@@ -208,7 +231,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.topic is None:
             parser.print_help()
             return EXIT_OK
-        if args.topic not in COMMANDS:
+        if args.topic not in _all_commands():
             return _fail(f"no command '{args.topic}'; try `pdtray help`", EXIT_USAGE)
         parser.parse_args([args.topic, "--help"])
     from pdtray.app import log

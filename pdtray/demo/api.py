@@ -88,6 +88,8 @@ class DemoAPI:
             ("POST", re.compile(r"/schedules/(?P<schedule_id>[^/]+)/overrides"), self._create_overrides),
             ("GET", re.compile(r"/oncalls"), self._list_oncalls),
             ("GET", re.compile(r"/incidents"), self._list_incidents),
+            ("POST", re.compile(r"/incidents"), self._create_incident),
+            ("GET", re.compile(r"/services"), self._list_services),
             ("PUT", re.compile(r"/incidents/(?P<incident_id>[^/]+)"), self._update_incident),
         ]
 
@@ -506,6 +508,63 @@ class DemoAPI:
         incident.status = status
         return 200, {"incident": self._incident_json(incident)}
 
+    def _create_incident(self, *, kind: TokenKind, headers: dict[str, str], body: bytes, **_: Any) -> tuple[int, Any]:
+        if kind is TokenKind.READ_ONLY:
+            raise _error(403, "Access Denied", 2010, ["This API key is read-only."])
+        sender = headers.get("from", "")
+        if not sender:
+            raise _error(
+                400, "Invalid Input Provided", 2016, ["A valid user email address is required in the From header."]
+            )
+        acting = next((u for u in self.account.users.values() if u.email == sender and not u.deleted_at), None)
+        if acting is None:
+            raise _error(400, "Invalid Input Provided", 2016, [f"No user has the email address {sender}."])
+        try:
+            wanted = json.loads(body or b"{}")["incident"]
+            title = str(wanted["title"]).strip()
+            service_id = wanted["service"]["id"]
+        except (ValueError, KeyError, TypeError):
+            raise _invalid("incident.title and incident.service are required") from None
+        if not title:
+            raise _invalid("Incident title cannot be empty")
+        service = self.account.services.get(service_id)
+        if service is None:
+            raise _invalid("Service not found")
+        urgency = wanted.get("urgency", "high")
+        if urgency not in ("high", "low"):
+            raise _invalid("Urgency must be high or low")
+        return 201, {"incident": self._incident_json(self._open_incident(service, title, urgency))}
+
+    def _open_incident(self, service: Any, title: str, urgency: str) -> Incident:
+        """A new triggered incident on ``service``, assigned to whoever its escalation policy reaches first."""
+        number = max((i.number for i in self.account.incidents.values()), default=100) + 1
+        policy = self.account.policies[service.escalation_policy]
+        first = self._first_responder(policy.levels[0]) if policy.levels else None
+        incident = Incident(
+            f"PI{number:05d}", number, title, "triggered", urgency, service.id, [first] if first else [], self.now()
+        )
+        self.account.incidents[incident.id] = incident
+        return incident
+
+    def _list_services(self, *, query: Query, **_: Any) -> tuple[int, Any]:
+        wanted = (self._one(query, "query") or "").lower()
+        found = [
+            {
+                "id": s.id,
+                "type": "service",
+                "name": s.name,
+                "summary": s.name,
+                "status": "active",
+                "html_url": f"{self.base_url}/web/services/{s.id}",
+                "escalation_policy": self._ref(
+                    "escalation_policy", s.escalation_policy, self.account.policies[s.escalation_policy].name
+                ),
+            }
+            for s in sorted(self.account.services.values(), key=lambda s: s.name)
+            if wanted in s.name.lower()
+        ]
+        return self._paginate(query, "services", found)
+
     # -- Events API v2 ------------------------------------------------------------------------------------------
 
     def _enqueue(self, body: bytes) -> tuple[int, Any]:
@@ -543,20 +602,8 @@ class DemoAPI:
                 }
             dedup = str(event.get("dedup_key") or f"pdtray-{len(self.account.incidents) + 1}")
             if action == "trigger":
-                number = max((i.number for i in self.account.incidents.values()), default=100) + 1
-                policy = self.account.policies[service.escalation_policy]  # type: ignore[union-attr]
-                first = self._first_responder(policy.levels[0]) if policy.levels else None
-                incident = Incident(
-                    f"PI{number:05d}",
-                    number,
-                    str(payload["summary"]),
-                    "triggered",
-                    "high" if payload["severity"] in {"critical", "error"} else "low",
-                    service.id,
-                    [first] if first else [],
-                    self.now(),  # type: ignore[union-attr]
-                )
-                self.account.incidents[incident.id] = incident
+                urgency = "high" if payload["severity"] in {"critical", "error"} else "low"
+                self._open_incident(service, str(payload["summary"]), urgency)
         return 202, {"status": "success", "message": "Event processed", "dedup_key": dedup}
 
     def _first_responder(self, targets: list[Any]) -> str | None:

@@ -303,6 +303,38 @@ class PagerDutyClient:
         params = {"statuses[]": list(statuses), "user_ids[]": list(user_ids), "urgencies[]": list(urgencies)}
         return await self._paginate("/incidents", "incidents", what="incidents", params=params)
 
+    async def services(self, *, query: str | None = None) -> list[Json]:
+        return await self._paginate(
+            "/services", "services", what="services", params={"query": query} if query else None
+        )
+
+    async def create_incident(
+        self,
+        *,
+        service_id: str,
+        title: str,
+        urgency: str = "high",
+        details: str | None = None,
+        from_email: str | None = None,
+    ) -> Json:
+        """REST POST /incidents: needs a token allowed to write, and ``From`` (the acting user's email)."""
+        incident: Json = {
+            "type": "incident",
+            "title": title,
+            "urgency": urgency,
+            "service": {"id": service_id, "type": "service_reference"},
+        }
+        if details:
+            incident["body"] = {"type": "incident_body", "details": details}
+        body = await self._send(
+            "POST",
+            f"{self.urls.rest}/incidents",
+            what=f"a new incident on service {service_id}",
+            body={"incident": incident},
+            headers={"From": from_email} if from_email else None,
+        )
+        return _field(body, "incident", dict, "the new incident")
+
     async def update_incident(self, incident_id: str, *, status: str, from_email: str | None = None) -> Json:
         """Acknowledge or resolve; ``from_email`` is the ``From`` header account-level tokens must send."""
         body = await self._send(

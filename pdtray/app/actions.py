@@ -1,0 +1,132 @@
+"""What a person does from the tray or the command line besides looking: acknowledge or resolve an incident, page
+the on-call for a service, take a shift. Shared by both, so that they behave and fail alike.
+
+Each function is one intent: it sends the fewest requests that carry it out and turns PagerDuty's answer (or
+refusal) into a domain object or a PagerDutyError whose message says what to do.
+"""
+
+from __future__ import annotations
+
+import platform
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from pdtray.oncall import DecodeError, Ref, Timeline, User
+from pdtray.oncall.decode import decode_ref
+from pdtray.oncall.incidents import Incident, decode_incident
+from pdtray.oncall.take_shift import ShiftToTake
+from pdtray.oncall.timestamps import parse_timestamp
+from pdtray.pagerduty.errors import BadRequestError, InvalidResponseError
+
+if TYPE_CHECKING:
+    from pdtray.pagerduty.client import PagerDutyClient
+
+SEVERITIES = ("critical", "error", "warning", "info")
+
+
+def _invalid(what: str, exc: DecodeError) -> InvalidResponseError:
+    return InvalidResponseError(f"PagerDuty's answer for {what} contained {exc}, which pdtray cannot use.")
+
+
+async def set_incident_status(
+    client: PagerDutyClient, incident_id: str, status: str, *, from_email: str | None
+) -> Incident:
+    """Acknowledge or resolve. ``from_email`` goes in the From header, which account-level tokens must send."""
+    raw = await client.update_incident(incident_id, status=status, from_email=from_email)
+    try:
+        return decode_incident(raw)
+    except DecodeError as exc:
+        raise _invalid(f"incident {incident_id}", exc) from None
+
+
+async def services(client: PagerDutyClient, *, query: str | None = None) -> list[Ref]:
+    try:
+        return [decode_ref(s, "service") for s in await client.services(query=query)]
+    except DecodeError as exc:
+        raise _invalid("services", exc) from None
+
+
+@dataclass(frozen=True)
+class PageResult:
+    #: "events" (Events API v2, with the service's routing key) or "rest" (POST /incidents, with the token)
+    via: str
+    incident: Incident | None = None
+    dedup_key: str | None = None
+
+
+async def page_on_call(
+    client: PagerDutyClient,
+    *,
+    service_id: str,
+    summary: str,
+    severity: str = "critical",
+    routing_key: str | None = None,
+    from_email: str | None = None,
+) -> PageResult:
+    """Triggers an incident on the service, which pages whoever its escalation policy reaches first.
+
+    With the service's integration (routing) key this goes through Events API v2, which any token may use; without
+    one it is a REST POST /incidents, which needs a token allowed to write and the acting user's email."""
+    if severity not in SEVERITIES:
+        raise ValueError(f"severity must be one of {', '.join(SEVERITIES)}")
+    if not summary.strip():
+        raise ValueError("say what is wrong: the summary is what the on-call reads first")
+    if routing_key:
+        answer = await client.send_event(
+            routing_key=routing_key,
+            action="trigger",
+            summary=summary.strip(),
+            severity=severity,
+            source=f"pdtray on {platform.node() or 'this computer'}",
+        )
+        return PageResult("events", dedup_key=str(answer.get("dedup_key") or "") or None)
+    urgency = "high" if severity in ("critical", "error") else "low"
+    raw = await client.create_incident(
+        service_id=service_id, title=summary.strip(), urgency=urgency, from_email=from_email
+    )
+    try:
+        return PageResult("rest", incident=decode_incident(raw))
+    except DecodeError as exc:
+        raise _invalid("the new incident", exc) from None
+
+
+@dataclass(frozen=True)
+class TakenShift:
+    override_id: str
+    schedule: Ref
+    start: datetime
+    end: datetime
+    user: User
+    from_user: User | None
+
+
+async def take_shift(client: PagerDutyClient, timeline: Timeline, me: User, shift: ShiftToTake) -> TakenShift:
+    """An override putting ``me`` on ``timeline``'s schedule for ``shift``. PagerDuty answers with a bare array
+    holding a status per override; a refusal inside it (an override in the past, say) becomes BadRequestError."""
+    schedule = timeline.schedule
+    answer = await client.create_override(
+        schedule.id, user_id=me.id, start=shift.start, end=shift.end, time_zone=schedule.time_zone
+    )
+    if len(answer) != 1 or not isinstance(answer[0], dict):
+        raise InvalidResponseError(f"PagerDuty's answer for the override on {schedule.name} was not one result.")
+    result = answer[0]
+    status = result.get("status")
+    if not isinstance(status, int) or not 200 <= status < 300:
+        errors = result.get("errors")
+        reason = "; ".join(errors) if isinstance(errors, list) else str(errors or "no reason given")
+        raise BadRequestError(f"PagerDuty did not create the override on {schedule.name}: {reason}", status=status)
+    override = result.get("override") or {}
+    try:
+        return TakenShift(
+            override_id=str(override["id"]),
+            schedule=schedule.ref,
+            start=parse_timestamp(override["start"]),
+            end=parse_timestamp(override["end"]),
+            user=me,
+            from_user=shift.from_user,
+        )
+    except (KeyError, TypeError, ValueError):
+        raise InvalidResponseError(
+            f"PagerDuty's answer for the override on {schedule.name} lacked its id, start or end."
+        ) from None
