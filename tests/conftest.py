@@ -50,7 +50,13 @@ def isolated(tmp_path, monkeypatch) -> Iterator[MemoryKeyring]:
     monkeypatch.setenv("PDTRAY_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("PDTRAY_LOG_DIR", str(tmp_path / "log"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))  # launch at login writes its entry here
-    for name in ("PAGERDUTY_TOKEN", "PAGERDUTY_API_URL", "PDTRAY_DEMO_FAULTS", "PDTRAY_DEMO_SCHEDULES"):
+    for name in (
+        "PAGERDUTY_TOKEN",
+        "PAGERDUTY_API_URL",
+        "PDTRAY_DEMO_FAULTS",
+        "PDTRAY_DEMO_SCHEDULES",
+        "PDTRAY_ROUTING_KEY",
+    ):
         monkeypatch.delenv(name, raising=False)
     previous = keyring.get_keyring()
     memory = MemoryKeyring()

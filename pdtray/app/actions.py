@@ -73,13 +73,21 @@ async def page_on_call(
     if not summary.strip():
         raise ValueError("say what is wrong: the summary is what the on-call reads first")
     if routing_key:
-        answer = await client.send_event(
-            routing_key=routing_key,
-            action="trigger",
-            summary=summary.strip(),
-            severity=severity,
-            source=f"pdtray on {platform.node() or 'this computer'}",
-        )
+        try:
+            answer = await client.send_event(
+                routing_key=routing_key,
+                action="trigger",
+                summary=summary.strip(),
+                severity=severity,
+                source=f"pdtray on {platform.node() or 'this computer'}",
+            )
+        except BadRequestError as exc:
+            raise BadRequestError(
+                f"{exc} Check the integration key saved for this service: it is the Events API v2 key on the "
+                "service's Integrations tab in PagerDuty.",
+                status=exc.status,
+                code=exc.code,
+            ) from None
         return PageResult("events", dedup_key=str(answer.get("dedup_key") or "") or None)
     urgency = "high" if severity in ("critical", "error") else "low"
     raw = await client.create_incident(

@@ -71,10 +71,25 @@ async def cmd_incidents(ctx: CommandContext, args: argparse.Namespace) -> Result
     return [incident_json(i) for i in items], incidents_text(items, ctx.now)
 
 
+async def _acting_email(client: Any, given: str | None) -> str | None:
+    """Whose name a change goes under (PagerDuty's From header): --from, else the token's own user."""
+    if given:
+        return given
+    from pdtray.pagerduty import UserTokenRequiredError
+
+    try:
+        return (await queries.me(client)).email
+    except UserTokenRequiredError:
+        raise UserTokenRequiredError(
+            "This is an account-level API token, so PagerDuty needs to be told who is acting: add --from with "
+            "that user's email address."
+        ) from None
+
+
 async def _set_status(ctx: CommandContext, args: argparse.Namespace, status: str) -> Result:
     done: list[Incident] = []
     async with ctx.connection.client() as client:
-        sender = args.from_email or (await queries.me(client)).email
+        sender = await _acting_email(client, args.from_email)
         for incident_id in args.incident_ids:
             done.append(await actions.set_incident_status(client, incident_id, status, from_email=sender))
     verb = "Acknowledged" if status == ACKNOWLEDGED else "Resolved"
@@ -118,7 +133,7 @@ async def cmd_page(ctx: CommandContext, args: argparse.Namespace) -> Result:
 
             raise NotFoundError(f"PagerDuty has no service with ID {args.service_id}; `pdtray services` lists them.")
         routing_key = stored_routing_key(service.id)
-        sender = None if routing_key else args.from_email or (await queries.me(client)).email
+        sender = None if routing_key else await _acting_email(client, args.from_email)
         confirm(f"Page the on-call for {service.name} ({args.severity}): “{args.summary}”?", args)
         try:
             result = await actions.page_on_call(
