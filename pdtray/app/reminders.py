@@ -17,7 +17,9 @@ from pdtray.app.notification_state import load_state, save_state
 from pdtray.app.settings import Settings
 from pdtray.app.snapshot import Snapshot
 from pdtray.oncall import MyShifts, User
-from pdtray.oncall.notice_text import Message, change_message, notice_message
+from pdtray.oncall.incidents import Incident, triggered
+from pdtray.oncall.incidents import notice_key as incident_notice_key
+from pdtray.oncall.notice_text import Message, change_message, incident_message, notice_message
 from pdtray.oncall.reminders import NOTICE_GRACE, MyShift, Notice, NoticeKind, group_shifts, plan
 from pdtray.oncall.shift_changes import shift_changes
 from pdtray.oncall.shifts import LOOKAHEAD
@@ -39,6 +41,8 @@ class OutgoingNotice:
     #: the reminder behind it, for "Snooze 5 min"; None for other kinds
     reminder: Notice | None = None
     urgent: bool = False
+    #: the incident a "newly triggered" notice is about, for "Acknowledge" and "Open"
+    incident: Incident | None = None
 
 
 class ReminderScheduler(QObject):
@@ -84,11 +88,25 @@ class ReminderScheduler(QObject):
                 message = change_message(change, now, self._tz())
                 key = f"change:{change.kind.value}:{change.shift.key}:{change.shift.end}"
                 self._emit(OutgoingNotice(key, message, change.shift.schedule_id))
+        self._notify_incidents(snapshot, now)
         self._snapshot = snapshot
         self.state.rows = new_rows
         self.state.window_end = snapshot.taken_at + LOOKAHEAD
         self._save(now)
         self.replan()
+
+    def _notify_incidents(self, snapshot: Snapshot, now: datetime) -> None:
+        """Each incident triggered for me is told once, also across restarts; one already acknowledged is not.
+        A pause holds them: an incident still waiting when the pause ends is told at the next refresh."""
+        if not self.settings.notify_incidents or snapshot.incidents is None or self.paused_until is not None:
+            return
+        for incident in triggered(snapshot.incidents):
+            key = incident_notice_key(incident)
+            if key in self.state.sent:
+                continue
+            self.state.sent[key] = now
+            message = incident_message(incident, now, self._tz())
+            self._emit(OutgoingNotice(key, message, None, urgent=incident.urgency == "high", incident=incident))
 
     def use_state_file(self, path: Path) -> None:
         """Another account (the demo, say): its own record of what was sent and of my shifts."""

@@ -137,6 +137,13 @@ class Settings:
         _bool,
         "bool",
     )
+    notify_incidents: bool = _setting(
+        True,
+        "Notify about incidents for me",
+        "When an incident is triggered and assigned to you, with Acknowledge and Open buttons.",
+        _bool,
+        "bool",
+    )
     tray_icons: str = _setting(
         "auto",
         "Tray icons for",

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 from pdtray.oncall.human_time import clock, format_at, format_duration, format_relative, format_until
+from pdtray.oncall.incidents import Incident
 from pdtray.oncall.models import User
 from pdtray.oncall.reminders import MyShift, Notice, NoticeKind
 from pdtray.oncall.shift_changes import ChangeKind, ShiftChange
@@ -55,3 +56,10 @@ def change_message(change: ShiftChange, now: datetime, tz: tzinfo | None) -> Mes
         f"Now {format_at(shift.start, now, tz)}, {_length(shift)}; "
         f"was {format_at(was.start, now, tz)}, {_length(was)}.",
     )
+
+
+def incident_message(incident: Incident, now: datetime, tz: tzinfo | None) -> Message:
+    """ "Incident for you: #101 Checkout latency" / "Checkout API · high urgency · triggered 7 min ago (14:03)"."""
+    when = f"triggered {format_relative(incident.created_at, now)} ({clock(incident.created_at, tz)})"
+    body = f"{incident.service.name} · {incident.urgency} urgency · {when}"
+    return Message(f"Incident for you: {incident.label}", body)

@@ -43,8 +43,10 @@ from pdtray.app.settings import Settings, load_settings, save_settings, updated
 from pdtray.app.timelines import TimelineLoader
 from pdtray.oncall import ScheduleOnCall, Timeline, User, by_schedule
 from pdtray.oncall.human_time import clock, format_at
+from pdtray.oncall.incidents import badge as incident_badge
 from pdtray.oncall.reminders import MyShift
 from pdtray.pagerduty import ConfigurationError, CredentialsError, PagerDutyError, TokenMissingError
+from pdtray.ui.actions_controller import ActionsController
 from pdtray.ui.icons import app_icon, tray_variant
 from pdtray.ui.notifications import Notifier
 from pdtray.ui.tray import Tray, TrayMenu
@@ -119,7 +121,21 @@ class TrayApplication(QObject):
         self.menu.settings_requested.connect(self.open_settings)
         self.menu.about_requested.connect(self.about)
         self.menu.quit_requested.connect(self.quit)
+        self.actions = ActionsController(
+            self.session,
+            self.refresh,
+            popup=self._ensure_popup,
+            tz=lambda: self.tz,
+            render=self._render_soon.start,
+            reload_timeline=self.timelines.request,
+            parent=self,
+        )
+        self.menu.incidents_requested.connect(self.open_incidents)
+        self.menu.page_requested.connect(self.actions.open_page_dialog)
+        self.menu.export_requested.connect(self.actions.export_shifts)
         self.notifier = Notifier(self.tray, self)
+        self.notifier.acknowledge_requested.connect(self.actions.acknowledge)
+        self.notifier.open_incidents_requested.connect(self.open_incidents)
         self.reminders.notify.connect(self.notifier.show)
         self.notifier.open_requested.connect(self._open_from_notification)
         self.notifier.snooze_requested.connect(self.reminders.snooze)
@@ -218,15 +234,23 @@ class TrayApplication(QObject):
             self.timelines.request(popup.timeline.schedule_id, popup.timeline.hours)
         self._render_soon.start()
 
+    def shown_state(self) -> RefreshState:
+        """The refresh state with acknowledges and resolves that PagerDuty has not reported back yet."""
+        state = self.refresh.state
+        if state.snapshot is None or not self.actions.shown:
+            return state
+        return replace(state, snapshot=replace(state.snapshot, incidents=self.actions.incidents(state.snapshot)))
+
     def render(self) -> None:
         self._render_soon.stop()
         now = datetime.now(UTC)
-        state = self.refresh.state
+        state = self.shown_state()
         on_call = by_schedule(state.snapshot.on_call_now, now) if state.snapshot else {}
         look = tray_look(state, self.settings, now, self.tz, on_call=on_call)
         if self.demo:
             look = replace(look, tooltip="pdtray demo account\n" + look.tooltip)
         self.tray.render(look)
+        self.menu.set_incidents(look.badge)
         if self.popup is not None and self.popup.isVisible():
             self._render_popup(state, now, on_call)
 
@@ -264,6 +288,10 @@ class TrayApplication(QObject):
             status = "Demo account · " + status
         popup.status.setText(status)
         popup.timeline.tick(now, tz)
+        incidents = snapshot.incidents if snapshot else None
+        popup.incidents.set_incidents(incidents, now, self.actions.pending)
+        count, urgent = incident_badge(incidents or ())
+        popup.set_incident_count(count, urgent)
 
     # -- popup --------------------------------------------------------------------------------------------------
 
@@ -278,6 +306,11 @@ class TrayApplication(QObject):
             popup.schedules.star_toggled.connect(self.toggle_star)
             popup.timeline.reload_requested.connect(self.timelines.request)
             popup.timeline.open_url_requested.connect(lambda url: QDesktopServices.openUrl(QUrl(url)))
+            popup.timeline.take_requested.connect(self.actions.take_shift)
+            popup.incidents.acknowledge_requested.connect(self.actions.acknowledge)
+            popup.incidents.resolve_requested.connect(self.actions.resolve)
+            popup.incidents.open_url_requested.connect(lambda url: QDesktopServices.openUrl(QUrl(url)))
+            popup.incidents.page_requested.connect(self.actions.open_page_dialog)
             self.popup = popup
         return self.popup
 
@@ -288,12 +321,19 @@ class TrayApplication(QObject):
     def _show_popup(self, popup: Popup) -> None:
         """Brings the popup up to date (it is not redrawn while hidden) and shows it."""
         now = datetime.now(UTC)
-        snapshot = self.refresh.state.snapshot
-        self._render_popup(self.refresh.state, now, by_schedule(snapshot.on_call_now, now) if snapshot else {})
+        state = self.shown_state()
+        snapshot = state.snapshot
+        self._render_popup(state, now, by_schedule(snapshot.on_call_now, now) if snapshot else {})
         if popup.as_window:
             popup.show_now()
         else:
             popup.popup_at(self.tray.anchor(), self.tray.geometry())
+
+    def open_incidents(self) -> None:
+        popup = self._ensure_popup()
+        popup.show_incidents()
+        if not popup.isVisible():
+            self._show_popup(popup)
 
     def toggle_popup(self) -> None:
         if self.popup is not None and self.popup.isVisible():

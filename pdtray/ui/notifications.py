@@ -1,6 +1,7 @@
 """Shows notifications: natively through desktop-notifier (org.freedesktop.Notifications on D-Bus, the macOS and
-Windows notification centres), with "Open" and "Snooze 5 min" buttons; through the tray icon's balloon where that
-is not available. Clicking a notification opens the popup on its schedule.
+Windows notification centres), with "Open" and "Snooze 5 min" buttons on shift notices and "Acknowledge" and
+"Open" on incidents; through the tray icon's balloon where that is not available. Clicking a notification opens
+the popup on its schedule, or on my incidents.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ def native_available() -> bool:
 class Notifier(QObject):
     open_requested = Signal(object)  # schedule ID or None
     snooze_requested = Signal(object)  # the reminder (pdtray.oncall.reminders.Notice)
+    acknowledge_requested = Signal(str)  # incident ID
+    open_incidents_requested = Signal()
 
     def __init__(self, tray: Tray, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -63,17 +66,26 @@ class Notifier(QObject):
         if self._native is None:
             self._native = DesktopNotifier(app_name=APP_NAME, app_icon=Icon(path=Path(icon_path("pdtray"))))
         schedule = notice.schedule_id
-        buttons = [Button(title="Open", on_pressed=lambda: self.open_requested.emit(schedule))]
-        if notice.reminder is not None:
-            reminder = notice.reminder
-            buttons.append(Button(title="Snooze 5 min", on_pressed=lambda: self.snooze_requested.emit(reminder)))
+        incident = notice.incident
+        if incident is not None:
+            buttons = [
+                Button(title="Acknowledge", on_pressed=lambda: self.acknowledge_requested.emit(incident.id)),
+                Button(title="Open", on_pressed=self.open_incidents_requested.emit),
+            ]
+            clicked = self.open_incidents_requested.emit
+        else:
+            buttons = [Button(title="Open", on_pressed=lambda: self.open_requested.emit(schedule))]
+            if notice.reminder is not None:
+                reminder = notice.reminder
+                buttons.append(Button(title="Snooze 5 min", on_pressed=lambda: self.snooze_requested.emit(reminder)))
+            clicked = lambda: self.open_requested.emit(schedule)  # noqa: E731 - a callback, as the buttons' are
         try:
             await self._native.send(
                 title=notice.message.title,
                 message=notice.message.body,
                 urgency=Urgency.Critical if notice.urgent else Urgency.Normal,
                 buttons=buttons,
-                on_clicked=lambda: self.open_requested.emit(schedule),
+                on_clicked=clicked,
             )
         except Exception as exc:  # a notification must not be lost to a broken bus
             log.warning("native notification failed (%s); using the tray balloon", exc)
@@ -85,5 +97,9 @@ class Notifier(QObject):
         self._tray.icon.showMessage(notice.message.title, notice.message.body, kind, 15_000)
 
     def _balloon_clicked(self) -> None:
-        if self._last_balloon is not None:
+        if self._last_balloon is None:
+            return
+        if self._last_balloon.incident is not None:
+            self.open_incidents_requested.emit()
+        else:
             self.open_requested.emit(self._last_balloon.schedule_id)

@@ -1,10 +1,11 @@
-"""The popup: a compact window by the tray icon with the schedule list and one schedule's timeline."""
+"""The popup: a compact window by the tray icon with the schedule list, one schedule's timeline, and my incidents."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, QRect, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QButtonGroup,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from pdtray.ui.icons import app_icon
+from pdtray.ui.incidents_view import IncidentsPage
 from pdtray.ui.schedule_list import ScheduleListPage
 from pdtray.ui.timeline_view import TimelinePage
 
@@ -42,9 +44,22 @@ class Popup(QWidget):
         self.banner.hide()
         self.schedules = ScheduleListPage()
         self.timeline = TimelinePage()
+        self.incidents = IncidentsPage()
         self.stack = QStackedWidget()
         self.stack.addWidget(self.schedules)
         self.stack.addWidget(self.timeline)
+        self.stack.addWidget(self.incidents)
+        self.on_call_tab = QToolButton(text="On call", checkable=True, checked=True)
+        self.incidents_tab = QToolButton(text="My incidents", checkable=True)
+        tabs = QButtonGroup(self)
+        tabs.setExclusive(True)
+        nav = QHBoxLayout()
+        for tab in (self.on_call_tab, self.incidents_tab):
+            tab.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            tab.setAutoRaise(True)
+            tabs.addButton(tab)
+            nav.addWidget(tab)
+        nav.addStretch(1)
         self.status = QLabel()
         self.status.setObjectName("status")
         self.refresh_button = QToolButton(text="Refresh")
@@ -56,12 +71,17 @@ class Popup(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 10, 10, 8)
         layout.addWidget(self.banner)
+        layout.addLayout(nav)
         layout.addWidget(self.stack, 1)
         layout.addLayout(footer)
         self.banner_button.clicked.connect(self.settings_requested.emit)
         self.settings_button.clicked.connect(self.settings_requested.emit)
         self.refresh_button.clicked.connect(self.refresh_requested.emit)
         self.timeline.back_requested.connect(self.show_schedules)
+        self.on_call_tab.clicked.connect(self.show_schedules)
+        self.incidents_tab.clicked.connect(self.show_incidents)
+        QShortcut(QKeySequence("Ctrl+1"), self, activated=self.show_schedules)
+        QShortcut(QKeySequence("Ctrl+2"), self, activated=self.show_incidents)
         QShortcut(QKeySequence("Ctrl+R"), self, activated=self.refresh_requested.emit)
         QShortcut(QKeySequence("Ctrl+,"), self, activated=self.settings_requested.emit)
         self._shown_active = False
@@ -85,11 +105,24 @@ class Popup(QWidget):
 
     def show_schedules(self) -> None:
         self.stack.setCurrentWidget(self.schedules)
+        self.on_call_tab.setChecked(True)
         self.schedules.setFocus()
 
     def show_timeline_page(self) -> None:
         self.stack.setCurrentWidget(self.timeline)
+        self.on_call_tab.setChecked(True)
         self.timeline.setFocus()
+
+    def show_incidents(self) -> None:
+        self.stack.setCurrentWidget(self.incidents)
+        self.incidents_tab.setChecked(True)
+        self.incidents.setFocus()
+
+    def set_incident_count(self, count: int, urgent: bool) -> None:
+        self.incidents_tab.setText(f"My incidents ({count})" if count else "My incidents")
+        font = self.incidents_tab.font()
+        font.setBold(urgent)
+        self.incidents_tab.setFont(font)
 
     def set_banner(self, text: str | None, *, settings: bool) -> None:
         self.banner_text.setText(text or "")

@@ -139,6 +139,7 @@ class TimelinePage(QWidget):
     back_requested = Signal()
     reload_requested = Signal(str, int)  # schedule ID, hours
     open_url_requested = Signal(str)
+    take_requested = Signal(str, object)  # schedule ID, a moment (datetime) inside the stretch to take
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -183,7 +184,13 @@ class TimelinePage(QWidget):
         self.countdown = QLabel()
         self.note = QLabel(wordWrap=True)
         self.note.setObjectName("zoneNote")
+        self.action_message = QLabel(wordWrap=True)
+        self.action_message.setObjectName("actionMessage")
+        self.action_message.hide()
         self.open_web = QPushButton("Open in PagerDuty")
+        self.take = QPushButton("Take this shift…")
+        self.take.setToolTip("Put yourself on call for the selected stretch (from now on), as an override")
+        self.take.setEnabled(False)
         header = QHBoxLayout()
         header.addWidget(self.back)
         header.addWidget(self.title, 1)
@@ -192,6 +199,7 @@ class TimelinePage(QWidget):
         header.addWidget(self.reload)
         footer = QHBoxLayout()
         footer.addWidget(self.countdown, 1)
+        footer.addWidget(self.take)
         footer.addWidget(self.open_web)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -200,13 +208,38 @@ class TimelinePage(QWidget):
         layout.addWidget(self.bar)
         layout.addWidget(self.entries, 1)
         layout.addWidget(self.note)
+        layout.addWidget(self.action_message)
         layout.addLayout(footer)
         self.back.clicked.connect(self.back_requested.emit)
         self.reload.clicked.connect(self._reload)
         self.day.clicked.connect(lambda: self._set_hours(24))
         self.week.clicked.connect(lambda: self._set_hours(24 * 7))
         self.open_web.clicked.connect(lambda: self.html_url and self.open_url_requested.emit(self.html_url))
+        self.take.clicked.connect(self._take)
+        self.entries.currentItemChanged.connect(lambda *_: self._update_take())
         self.setFocusProxy(self.entries)
+
+    def selected_entry(self) -> TimelineEntry | None:
+        """The handoff row chosen in the list, else the one running now."""
+        if self.timeline is None:
+            return None
+        row = self.entries.indexOfTopLevelItem(self.entries.currentItem()) if self.entries.currentItem() else -1
+        if 0 <= row < len(self.timeline.entries):
+            return self.timeline.entries[row]
+        return self.timeline.current
+
+    def _update_take(self) -> None:
+        entry = self.selected_entry()
+        self.take.setEnabled(entry is not None)
+        if entry is not None:
+            self.take.setText("Cover this gap…" if entry.is_gap else "Take this shift…")
+
+    def _take(self) -> None:
+        entry = self.selected_entry()
+        if entry is not None and self.schedule_id:
+            # a moment inside the entry that is not in the past: the override starts no earlier than now
+            moment = max(entry.start, datetime.now(entry.start.tzinfo))
+            self.take_requested.emit(self.schedule_id, min(moment, entry.end - timedelta(seconds=1)))
 
     def _set_hours(self, hours: int) -> None:
         if hours != self.hours:
@@ -223,12 +256,18 @@ class TimelinePage(QWidget):
         self.title.setText(name)
         self.open_web.setEnabled(bool(html_url))
         if not same:
+            self.show_action_message(None)
             self.timeline = None
             self.entries.clear()
             self.bar.set_timeline(None, datetime.now().astimezone(), None)
             self.note.clear()
             self.countdown.clear()
         self.current.setText("Loading the timeline…")
+
+    def show_action_message(self, text: str | None) -> None:
+        """What became of "Take this shift": done, or why not."""
+        self.action_message.setText(text or "")
+        self.action_message.setVisible(bool(text))
 
     def show_error(self, message: str) -> None:
         self.current.setText(f"<b>Could not load the timeline.</b><br>{_escape(message)}")
@@ -260,6 +299,7 @@ class TimelinePage(QWidget):
                 for column in range(3):
                     item.setFont(column, font)
             self.entries.addTopLevelItem(item)
+        self._update_take()
         self.note.setText(zone_note(timeline.schedule.time_zone, now, tz) or "")
         self.note.setVisible(bool(self.note.text()))
         self.tick(now, tz)

@@ -16,10 +16,14 @@ TRAY_RETRY_MS = 2_000
 
 
 class TrayMenu(QMenu):
-    """Open, Refresh now, Pause notifications, Settings…, About, Quit."""
+    """Open, My incidents, Refresh now, Pause notifications, Page the on-call…, Export my shifts…, Settings…,
+    About, Quit."""
 
     open_requested = Signal()
+    incidents_requested = Signal()
     refresh_requested = Signal()
+    page_requested = Signal()
+    export_requested = Signal()
     pause_requested = Signal(object)  # "hour", "tomorrow" or None (resume)
     settings_requested = Signal()
     about_requested = Signal()
@@ -31,6 +35,7 @@ class TrayMenu(QMenu):
         self.status_action.setEnabled(False)
         self.addSeparator()
         self.open_action = self._add("Open", self.open_requested)
+        self.incidents_action = self._add("My incidents", self.incidents_requested)
         self.refresh_action = self._add("Refresh now", self.refresh_requested)
         self.pause_menu = self.addMenu("Pause notifications")
         self.pause_hour = self.pause_menu.addAction("For 1 hour")
@@ -40,6 +45,9 @@ class TrayMenu(QMenu):
         self.resume = self.pause_menu.addAction("Resume notifications")
         self.resume.triggered.connect(lambda: self.pause_requested.emit(None))
         self.resume.setVisible(False)
+        self.addSeparator()
+        self.page_action = self._add("Page the on-call…", self.page_requested)
+        self.export_action = self._add("Export my shifts…", self.export_requested)
         self.addSeparator()
         self.settings_action = self._add("Settings…", self.settings_requested)
         self.about_action = self._add("About pdtray", self.about_requested)
@@ -53,6 +61,9 @@ class TrayMenu(QMenu):
 
     def set_status(self, text: str) -> None:
         self.status_action.setText(text)
+
+    def set_incidents(self, count: int) -> None:
+        self.incidents_action.setText(f"My incidents ({count})" if count else "My incidents")
 
     def set_paused(self, until_text: str | None) -> None:
         self.pause_menu.setTitle(f"Notifications paused until {until_text}" if until_text else "Pause notifications")

@@ -1,0 +1,275 @@
+"""The tray's actions, wired: acknowledge and resolve from the popup or a notification, page the on-call, take a
+shift from a timeline, export my shifts to an .ics file.
+
+An acknowledge or resolve shows at once: the row changes under the click and the badge with it. The change stays
+shown until a refresh taken after PagerDuty agreed brings the same news; if PagerDuty refuses, the row goes back
+and the incidents page says why.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+from pdtray.app import actions
+from pdtray.app.action_runner import ActionRunner
+from pdtray.app.refresh import RefreshService
+from pdtray.app.secrets import KeyringUnavailableError, stored_routing_key, write_routing_key
+from pdtray.app.session import Session
+from pdtray.app.snapshot import Snapshot
+from pdtray.oncall.human_time import format_at
+from pdtray.oncall.incidents import ACKNOWLEDGED, RESOLVED, Incident
+from pdtray.oncall.models import Ref
+from pdtray.oncall.take_shift import NothingToTake, shift_to_take
+
+if TYPE_CHECKING:
+    from pdtray.ui.page_dialog import PageDialog
+    from pdtray.ui.popup import Popup
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _Shown:
+    """A status shown before PagerDuty's next answer says it: ``agreed_at`` None while the request is out."""
+
+    status: str
+    agreed_at: datetime | None = None
+
+
+class ActionsController(QObject):
+    def __init__(
+        self,
+        session: Session,
+        refresh: RefreshService,
+        *,
+        popup: Callable[[], Popup],
+        tz: Callable[[], tzinfo | None],
+        render: Callable[[], None],
+        reload_timeline: Callable[[str, int], None],
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.refresh = refresh
+        self.runner = ActionRunner(session, self)
+        self.runner.succeeded.connect(self._succeeded)
+        self.runner.failed.connect(self._failed)
+        self._popup = popup
+        self._tz = tz
+        self._render = render
+        self._reload_timeline = reload_timeline
+        self.shown: dict[str, _Shown] = {}
+        self.page_dialog: PageDialog | None = None
+        self._boxes: list[QWidget] = []  # non-modal message boxes, held while open
+
+    # -- incidents ----------------------------------------------------------------------------------------------
+
+    def incidents(self, snapshot: Snapshot | None) -> tuple[Incident, ...] | None:
+        """My incidents as the UI should show them: PagerDuty's last answer with pending and agreed changes."""
+        if snapshot is None or snapshot.incidents is None:
+            return None
+        for incident_id, shown in list(self.shown.items()):
+            if shown.agreed_at is not None and snapshot.taken_at >= shown.agreed_at:
+                del self.shown[incident_id]  # the refresh has caught up
+        result = []
+        for incident in snapshot.incidents:
+            shown = self.shown.get(incident.id)
+            if shown is not None:
+                incident = incident.with_status(shown.status)
+            if incident.is_open or (shown is not None and shown.agreed_at is None):
+                result.append(incident)
+        return tuple(result)
+
+    @property
+    def pending(self) -> set[str]:
+        return {i for i, shown in self.shown.items() if shown.agreed_at is None}
+
+    def acknowledge(self, incident_id: str) -> None:
+        self._set_status(incident_id, ACKNOWLEDGED)
+
+    def resolve(self, incident_id: str) -> None:
+        self._set_status(incident_id, RESOLVED)
+
+    def _me_email(self) -> str | None:
+        snapshot = self.refresh.state.snapshot
+        return snapshot.mine.user.email if snapshot else None
+
+    def _set_status(self, incident_id: str, status: str) -> None:
+        if incident_id in self.pending:
+            return
+        self.shown[incident_id] = _Shown(status)
+        sender = self._me_email()
+        self.runner.run(
+            ("status", incident_id, status),
+            lambda client: actions.set_incident_status(client, incident_id, status, from_email=sender),
+        )
+        self._render()
+
+    # -- page the on-call ---------------------------------------------------------------------------------------
+
+    def open_page_dialog(self) -> None:
+        if self.page_dialog is not None and self.page_dialog.isVisible():
+            self.page_dialog.raise_()
+            self.page_dialog.activateWindow()
+            return
+        from pdtray.ui.page_dialog import PageDialog
+
+        dialog = PageDialog(_has_saved_key)
+        dialog.send_requested.connect(self._page)
+        self.page_dialog = dialog
+        self.runner.run(("services",), actions.services)
+        dialog.open()
+        dialog.raise_()
+        dialog.activateWindow()
+
+    def _page(self, service: Ref, summary: str, severity: str, typed_key: str | None, remember: bool) -> None:
+        key = typed_key
+        if typed_key and remember:
+            try:
+                write_routing_key(service.id, typed_key)
+            except KeyringUnavailableError as exc:
+                log.warning("integration key not saved: %s", exc.reason)
+        if key is None:
+            key = stored_routing_key(service.id)
+        sender = self._me_email()
+        self.runner.run(
+            ("page", service.name),
+            lambda client: actions.page_on_call(
+                client,
+                service_id=service.id,
+                summary=summary,
+                severity=severity,
+                routing_key=key,
+                from_email=sender,
+            ),
+        )
+
+    # -- take a shift -------------------------------------------------------------------------------------------
+
+    def take_shift(self, schedule_id: str, at: datetime) -> None:
+        popup = self._popup()
+        timeline = popup.timeline.timeline
+        snapshot = self.refresh.state.snapshot
+        if timeline is None or timeline.schedule.id != schedule_id or snapshot is None:
+            return
+        now = datetime.now(UTC)
+        me = snapshot.mine.user
+        try:
+            shift = shift_to_take(timeline, me, now, at)
+        except NothingToTake as exc:
+            popup.timeline.show_action_message(f"Nothing to take: {exc}.")
+            return
+        tz = self._tz()
+        whose = shift.from_user.display_name if shift.from_user else "nobody (a gap)"
+        span = f"from {format_at(shift.start, now, tz)} to {format_at(shift.end, now, tz)}"
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Take this shift?",
+            f"Put yourself on call for {timeline.schedule.name} {span}?",
+            QMessageBox.StandardButton.Cancel,
+            popup,
+        )
+        box.setInformativeText(f"Now on call: {whose}. PagerDuty records it as an override in your name.")
+        take = box.addButton("Take it", QMessageBox.ButtonRole.AcceptRole)
+        take.clicked.connect(
+            lambda: self.runner.run(
+                ("take", schedule_id), lambda client: actions.take_shift(client, timeline, me, shift)
+            )
+        )
+        self._hold(box)
+        box.open()
+
+    # -- export -------------------------------------------------------------------------------------------------
+
+    def export_shifts(self) -> None:
+        snapshot = self.refresh.state.snapshot
+        if snapshot is None:
+            self._inform("Nothing to export yet", "pdtray has not loaded your shifts yet; try again in a moment.")
+            return
+        dialog = QFileDialog(None, "Export my shifts", str(Path.home() / "pdtray-shifts.ics"), "Calendar (*.ics)")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setDefaultSuffix("ics")
+        dialog.fileSelected.connect(lambda path: self._write_calendar(Path(path), snapshot))
+        self._hold(dialog)
+        dialog.open()
+
+    def _write_calendar(self, path: Path, snapshot: Snapshot) -> None:
+        from pdtray.oncall.calendar_export import event_count, shifts_calendar  # icalendar: only when exporting
+
+        try:
+            path.write_bytes(shifts_calendar(snapshot.mine, datetime.now(UTC)))
+        except OSError as exc:
+            self._inform("Export failed", f"Could not write {path}: {exc.strerror or exc}", error=True)
+            return
+        count = event_count(snapshot.mine)
+        self._inform("Shifts exported", f"Wrote {count} shift{'s' if count != 1 else ''} to {path}.")
+
+    # -- answers ------------------------------------------------------------------------------------------------
+
+    def _succeeded(self, tag: tuple[object, ...], result: object) -> None:
+        kind = tag[0]
+        if kind == "status":
+            incident_id, status = str(tag[1]), str(tag[2])
+            self.shown[incident_id] = _Shown(status, agreed_at=datetime.now(UTC))
+            self.refresh.refresh_now()
+            self._render()
+        elif kind == "services" and self.page_dialog is not None:
+            assert isinstance(result, list)
+            self.page_dialog.set_services(result)
+        elif kind == "page" and self.page_dialog is not None:
+            assert isinstance(result, actions.PageResult)
+            if result.incident is not None:
+                text = f"Triggered {result.incident.label}; PagerDuty is paging the on-call for {tag[1]}."
+            else:
+                text = f"Sent to {tag[1]} through the Events API; PagerDuty is paging its on-call."
+            self.page_dialog.show_result(text, error=False)
+            QTimer.singleShot(10_000, self.refresh.refresh_now)  # the new incident, once PagerDuty has routed it
+        elif kind == "take":
+            assert isinstance(result, actions.TakenShift)
+            popup = self._popup()
+            tz = self._tz()
+            now = datetime.now(UTC)
+            popup.timeline.show_action_message(
+                f"You are on call for {result.schedule.name} from {format_at(result.start, now, tz)} "
+                f"to {format_at(result.end, now, tz)}."
+            )
+            self._reload_timeline(result.schedule.id, popup.timeline.hours)
+            self.refresh.refresh_now()
+
+    def _failed(self, tag: tuple[object, ...], message: str) -> None:
+        kind = tag[0]
+        if kind == "status":
+            incident_id, status = str(tag[1]), str(tag[2])
+            self.shown.pop(incident_id, None)
+            verb = "acknowledge" if status == ACKNOWLEDGED else "resolve"
+            self._popup().incidents.show_message(f"Could not {verb} the incident: {message}")
+            self._render()
+        elif kind == "services" and self.page_dialog is not None:
+            self.page_dialog.show_result(f"Could not list the services: {message}", error=True)
+        elif kind == "page" and self.page_dialog is not None:
+            self.page_dialog.show_result(message, error=True)
+        elif kind == "take":
+            self._popup().timeline.show_action_message(f"Could not take the shift: {message}")
+
+    # -- helpers ------------------------------------------------------------------------------------------------
+
+    def _hold(self, widget: QWidget) -> None:
+        self._boxes.append(widget)
+        widget.finished.connect(lambda *_: self._boxes.remove(widget) if widget in self._boxes else None)  # type: ignore[attr-defined]
+
+    def _inform(self, title: str, text: str, *, error: bool = False) -> None:
+        icon = QMessageBox.Icon.Warning if error else QMessageBox.Icon.Information
+        box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok)
+        self._hold(box)
+        box.open()
+
+
+def _has_saved_key(service_id: str) -> bool:
+    return stored_routing_key(service_id) is not None
