@@ -193,3 +193,24 @@ def screenshots_dir(request):
 def pytest_terminal_summary(terminalreporter):
     for folder in _screenshot_dirs:
         terminalreporter.write_line(f"screenshots: {folder}")
+
+
+@pytest.fixture
+def make_app(qloop, qapp):
+    """Tray app controllers started offscreen; shut down, with their windows closed, after the test."""
+    from pdtray.ui.application import TrayApplication
+
+    apps = []
+
+    def factory(**kw) -> TrayApplication:
+        app = TrayApplication(qapp, **kw)
+        apps.append(app)
+        app.start()
+        return app
+
+    yield factory
+    for app in apps:
+        finish(qloop, app.shutdown())
+        for window in (app.popup, app.settings_dialog):
+            if window is not None:
+                window.close()

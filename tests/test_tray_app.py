@@ -6,32 +6,11 @@ import json
 import os
 from pathlib import Path
 
-import pytest
-from conftest import finish
 from PySide6.QtWidgets import QApplication
 
 from pdtray.app.secrets import KEYRING_SERVICE, KEYRING_USERNAME
 from pdtray.pagerduty import ServerError, TokenMissingError, TokenRejectedError
-from pdtray.ui.application import TrayApplication
 from pdtray.ui.tray_status import PROBLEM
-
-
-@pytest.fixture
-def make_app(qloop, qapp):
-    apps = []
-
-    def factory(**kw) -> TrayApplication:
-        app = TrayApplication(qapp, **kw)
-        apps.append(app)
-        app.start()
-        return app
-
-    yield factory
-    for app in apps:
-        finish(qloop, app.shutdown())
-        for window in (app.popup, app.settings_dialog):
-            if window is not None:
-                window.close()
 
 
 def drawn(qtbot, app):

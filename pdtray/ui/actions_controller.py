@@ -162,7 +162,8 @@ class ActionsController(QObject):
         now = datetime.now(UTC)
         me = snapshot.mine.user
         try:
-            shift = shift_to_take(timeline, me, now, at)
+            # the page chose a moment inside the row a few milliseconds ago: a row running now is taken from now
+            shift = shift_to_take(timeline, me, now, max(at, now))
         except NothingToTake as exc:
             popup.timeline.show_action_message(f"Nothing to take: {exc}.")
             return
