@@ -86,6 +86,7 @@ def test_take_the_current_shift_from_the_timeline(qtbot, make_app, demo, monkeyp
     timeline = app.popup.timeline
     qtbot.waitUntil(lambda: timeline.timeline is not None, timeout=10_000)
     before = timeline.timeline.current
+    assert timeline.subscribe.isEnabled() and timeline.calendar_url.startswith("webcal://")
     assert timeline.take.isEnabled() and timeline.take.text() == "Take this shift…"
     timeline.take.click()
     _box_button(qtbot, "Take it").click()

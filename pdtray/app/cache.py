@@ -82,6 +82,7 @@ def _schedule(s: Schedule) -> dict[str, Any]:
         "html_url": s.html_url,
         "member_ids": list(s.member_ids),
         "used_by_policies": s.used_by_policies,
+        "calendar_url": s.calendar_url,
     }
 
 

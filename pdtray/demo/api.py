@@ -223,6 +223,8 @@ class DemoAPI:
             "summary": s.name,
             "self": f"{self.base_url}/schedules/{s.id}",
             "html_url": f"{self.base_url}/web/schedules/{s.id}",
+            "http_cal_url": f"{self.base_url}/web/schedules/{s.id}.ics",
+            "web_cal_url": f"{self.base_url.replace('http://', 'webcal://', 1)}/web/schedules/{s.id}.ics",
             "name": s.name,
             "time_zone": s.time_zone,
             "description": s.description,

@@ -21,6 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from pdtray.demo.account import Account, build_account
 from pdtray.demo.api import DEMO_TOKEN, DemoAPI, Reply
+from pdtray.demo.calendar_feed import schedule_feed
 from pdtray.demo.faults import Faults, LoggedRequest
 
 log = logging.getLogger(__name__)
@@ -168,8 +169,14 @@ class DemoServer:
         return Reply(404, b'{"error": "unknown control endpoint"}')
 
     def web_page(self, path: str) -> Reply:
-        """Stands in for PagerDuty's web pages, so "Open in PagerDuty" leads somewhere in the demo."""
+        """Stands in for PagerDuty's web pages, so "Open in PagerDuty" leads somewhere in the demo, and for its
+        schedule calendar feeds (``/web/schedules/ID.ics``), so "Subscribe" does."""
         name = path.rsplit("/", 1)[-1]
+        if path.startswith("/web/schedules/") and name.endswith(".ics"):
+            feed = self.account.schedules.get(name.removesuffix(".ics"))
+            if feed is None:
+                return Reply(404, b"no such schedule")
+            return Reply(200, schedule_feed(self.account, feed), (("Content-Type", "text/calendar; charset=utf-8"),))
         schedule = self.account.schedules.get(name)
         title = schedule.name if schedule else name
         page = (

@@ -67,6 +67,7 @@ def decode_schedule(obj: Any) -> Schedule:
         ),
         # absent (an older or trimmed answer): assume used, rather than claim a schedule is idle
         used_by_policies=bool(obj.get("escalation_policies", True)),
+        calendar_url=_text(obj, "web_cal_url") or _text(obj, "http_cal_url"),
     )
 
 

@@ -41,6 +41,8 @@ class Schedule:
     member_ids: tuple[str, ...] = ()
     #: used by at least one escalation policy; PagerDuty's /oncalls only knows schedules that are
     used_by_policies: bool = True
+    #: the schedule's calendar feed (webcal:// where PagerDuty gives one), for subscribing in a calendar app
+    calendar_url: str | None = None
 
     @property
     def ref(self) -> Ref:

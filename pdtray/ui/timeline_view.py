@@ -188,6 +188,10 @@ class TimelinePage(QWidget):
         self.action_message.setObjectName("actionMessage")
         self.action_message.hide()
         self.open_web = QPushButton("Open in PagerDuty")
+        self.subscribe = QPushButton("Subscribe…")
+        self.subscribe.setToolTip("Open the schedule's calendar feed in your calendar app")
+        self.subscribe.setEnabled(False)
+        self.calendar_url: str | None = None
         self.take = QPushButton("Take this shift…")
         self.take.setToolTip("Put yourself on call for the selected stretch (from now on), as an override")
         self.take.setEnabled(False)
@@ -198,8 +202,9 @@ class TimelinePage(QWidget):
         header.addWidget(self.week)
         header.addWidget(self.reload)
         footer = QHBoxLayout()
-        footer.addWidget(self.countdown, 1)
         footer.addWidget(self.take)
+        footer.addStretch(1)
+        footer.addWidget(self.subscribe)
         footer.addWidget(self.open_web)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -209,6 +214,7 @@ class TimelinePage(QWidget):
         layout.addWidget(self.entries, 1)
         layout.addWidget(self.note)
         layout.addWidget(self.action_message)
+        layout.addWidget(self.countdown)
         layout.addLayout(footer)
         self.back.clicked.connect(self.back_requested.emit)
         self.reload.clicked.connect(self._reload)
@@ -216,6 +222,7 @@ class TimelinePage(QWidget):
         self.week.clicked.connect(lambda: self._set_hours(24 * 7))
         self.open_web.clicked.connect(lambda: self.html_url and self.open_url_requested.emit(self.html_url))
         self.take.clicked.connect(self._take)
+        self.subscribe.clicked.connect(lambda: self.calendar_url and self.open_url_requested.emit(self.calendar_url))
         self.entries.currentItemChanged.connect(lambda *_: self._update_take())
         self.setFocusProxy(self.entries)
 
@@ -279,6 +286,8 @@ class TimelinePage(QWidget):
         self.title.setText(timeline.schedule.name)
         self.html_url = timeline.schedule.html_url or self.html_url
         self.open_web.setEnabled(bool(self.html_url))
+        self.calendar_url = timeline.schedule.calendar_url
+        self.subscribe.setEnabled(bool(self.calendar_url))
         self.entries.clear()
         palette = self.palette()
         for entry in timeline.entries:
