@@ -1,4 +1,5 @@
-"""Requests and wall time of one full refresh (who is on call now + my shifts) on a 300-schedule demo account.
+"""Requests and wall time of one full refresh (who is on call now, my shifts, my open incidents) on a
+300-schedule demo account.
 
 The baseline, run in the same process against the same server, is the naive refresh a tray app could do: one
 /oncalls request per schedule. The goal is that pdtray's refresh stays at pagination only: at most 12 requests.
@@ -28,7 +29,7 @@ async def pdtray_refresh(server: DemoServer, now: datetime) -> tuple[int, float,
 
 
 async def naive_refresh(server: DemoServer, now: datetime) -> tuple[int, float, int]:
-    """One /oncalls request per schedule, then /users/me and my shifts."""
+    """One /oncalls request per schedule, then /users/me, my shifts and my incidents."""
     async with PagerDutyClient(server.token, base_url=server.url) as client:
         began = time.perf_counter()
         schedules = await client.schedules()
@@ -38,6 +39,7 @@ async def naive_refresh(server: DemoServer, now: datetime) -> tuple[int, float, 
             rows += len(await client.oncalls(since=since, until=until, schedule_ids=[schedule["id"]]))
         me = await queries.me(client)
         await queries.shifts_of(client, me, now)
+        await queries.my_incidents(client, me)
         return client.requests_sent, time.perf_counter() - began, rows
 
 
