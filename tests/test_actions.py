@@ -178,3 +178,21 @@ def test_override_in_the_past_is_refused_with_pagerdutys_reason(make_client):
 
     with pytest.raises(BadRequestError, match="cannot be created in the past"):
         run(go())
+
+
+def test_a_refusal_inside_the_overrides_array_is_an_error(demo, make_client):
+    """PagerDuty can answer 201 and still refuse an override: the bare array holds a status per override."""
+    from pdtray.demo.faults import Canned
+
+    async def go():
+        async with make_client() as client:
+            now = datetime.now(UTC)
+            me = await queries.me(client)
+            schedule = next(s for s in await queries.schedules(client) if s.name == "Data Pipeline")
+            timeline = await queries.timeline(client, schedule.id, now)
+            refusal = [{"status": 400, "errors": ["User is not on this schedule's team"]}]
+            demo.faults.queue(Canned.json(201, refusal, path_prefix=f"/schedules/{schedule.id}/overrides"))
+            await actions.take_shift(client, timeline, me, shift_to_take(timeline, me, now))
+
+    with pytest.raises(BadRequestError, match="did not create the override on Data Pipeline: User is not on"):
+        run(go())

@@ -7,7 +7,6 @@ refusal) into a domain object or a PagerDutyError whose message says what to do.
 
 from __future__ import annotations
 
-import platform
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -73,6 +72,8 @@ async def page_on_call(
     if not summary.strip():
         raise ValueError("say what is wrong: the summary is what the on-call reads first")
     if routing_key:
+        import platform
+
         try:
             answer = await client.send_event(
                 routing_key=routing_key,

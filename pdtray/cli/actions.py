@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pdtray.app import actions, queries
-from pdtray.oncall.calendar_export import event_count, shifts_calendar
 from pdtray.oncall.human_time import format_at
 from pdtray.oncall.incidents import ACKNOWLEDGED, RESOLVED, Incident, age
 from pdtray.oncall.models import Ref, User
@@ -199,6 +198,8 @@ async def cmd_take(ctx: CommandContext, args: argparse.Namespace) -> Result:
 
 
 async def cmd_export_ics(ctx: CommandContext, args: argparse.Namespace) -> Result:
+    from pdtray.oncall.calendar_export import event_count, shifts_calendar
+
     async with ctx.connection.client() as client:
         mine = await queries.shifts_of(client, await queries.me(client), ctx.now)
     payload = shifts_calendar(mine, ctx.now)

@@ -21,7 +21,6 @@ from urllib.parse import parse_qs, urlsplit
 
 from pdtray.demo.account import Account, build_account
 from pdtray.demo.api import DEMO_TOKEN, DemoAPI, Reply
-from pdtray.demo.calendar_feed import schedule_feed
 from pdtray.demo.faults import Faults, LoggedRequest
 
 log = logging.getLogger(__name__)
@@ -173,6 +172,8 @@ class DemoServer:
         schedule calendar feeds (``/web/schedules/ID.ics``), so "Subscribe" does."""
         name = path.rsplit("/", 1)[-1]
         if path.startswith("/web/schedules/") and name.endswith(".ics"):
+            from pdtray.demo.calendar_feed import schedule_feed  # icalendar, only when a feed is asked for
+
             feed = self.account.schedules.get(name.removesuffix(".ics"))
             if feed is None:
                 return Reply(404, b"no such schedule")

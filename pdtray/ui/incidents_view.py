@@ -51,13 +51,12 @@ class IncidentsPage(QWidget):
         self.list.setRootIsDecorated(False)
         self.list.setUniformRowHeights(True)
         self.list.setAlternatingRowColors(True)
-        self.list.setHeaderLabels(["Status", "Incident", "Service", "Age"])
+        self.list.setHeaderLabels(["Status", "Urgency", "Incident", "Service", "Age"])
         header = self.list.header()
         header.setStretchLastSection(False)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
+        for column in (0, 1, 3, 4):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.empty = QLabel("No open incidents are assigned to you.", alignment=Qt.AlignmentFlag.AlignCenter)
         self.message = QLabel(wordWrap=True)
         self.message.setObjectName("incidentMessage")
@@ -100,16 +99,17 @@ class IncidentsPage(QWidget):
         palette = self.palette()
         for incident in self.incidents:
             status = STATUS_TEXT[incident.status] + (" …" if incident.id in self.pending else "")
-            item = QTreeWidgetItem([status, incident.label, incident.service.name, age(incident, now)])
+            row = [status, incident.urgency.capitalize(), incident.label, incident.service.name, age(incident, now)]
+            item = QTreeWidgetItem(row)
             item.setData(0, Qt.ItemDataRole.UserRole, incident.id)
-            item.setToolTip(1, f"{incident.label}\n{incident.urgency} urgency")
+            item.setToolTip(2, f"{incident.label}\n{incident.service.name}, {incident.urgency} urgency")
             if incident.status == TRIGGERED:
                 item.setForeground(0, warning_colour(palette))
                 font = item.font(0)
                 font.setBold(True)
                 item.setFont(0, font)
             if incident.urgency == "high":
-                item.setText(3, f"{item.text(3)} · high")
+                item.setForeground(1, warning_colour(palette))
             self.list.addTopLevelItem(item)
             if chosen is not None and incident.id == chosen.id:
                 self.list.setCurrentItem(item)
