@@ -1,7 +1,7 @@
 """End to end on a real X server: Xvfb and trayer (an XEmbed tray host), with `pdtray --demo` as a real process.
 
 Asserts that the icon is embedded in the tray and that a left click opens the popup, and writes screenshots of the
-tray, the tooltip, the schedule list, a timeline, the menu and the settings dialog.
+tray, the tooltip, the schedule list, my incidents, a timeline, the menu, the settings dialog and About.
 """
 
 from __future__ import annotations
@@ -75,6 +75,11 @@ def test_icon_embeds_and_a_left_click_opens_the_popup(tmp_path, screenshots_dir)
             assert popup.y < 80 and abs(popup.x + popup.width - x) < popup.width
             time.sleep(0.5)
             screenshot(display, screenshots_dir / "3-schedules.png", popup)
+            xdotool(display, "key", "ctrl+2")  # my incidents
+            time.sleep(0.5)
+            screenshot(display, screenshots_dir / "3b-incidents.png", popup)
+            xdotool(display, "key", "ctrl+1")  # back to the schedules, with the filter focused
+            time.sleep(0.3)
             xdotool(display, "type", "--delay", "40", "platform pri")
             xdotool(display, "key", "Return")
             time.sleep(2)
