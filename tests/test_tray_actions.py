@@ -41,16 +41,16 @@ def test_acknowledge_shows_at_once_and_stays_after_the_refresh(qtbot, make_app, 
     page = app.popup.incidents
     assert app.popup.stack.currentWidget() is page
     assert app.popup.incidents_tab.text() == "My incidents (2)"
-    assert [page.list.topLevelItem(i).text(0) for i in range(2)] == ["Triggered", "Acknowledged"]
+    assert [page.list.topLevelItem(i).text(0) for i in range(2)] == ["Triggered · high", "Acknowledged · low"]
     assert page.acknowledge.isEnabled()
     demo.faults.latency = 0.3  # long enough to see the change before PagerDuty answers
     page.acknowledge.click()
-    qtbot.waitUntil(lambda: page.list.topLevelItem(0).text(0) == "Acknowledged …", timeout=2_000)
+    qtbot.waitUntil(lambda: page.list.topLevelItem(0).text(0) == "Acknowledged · high …", timeout=2_000)
     assert not page.acknowledge.isEnabled() and not page.resolve.isEnabled()
     qtbot.waitUntil(lambda: not app._render_soon.isActive(), timeout=2_000)
     assert app.tray.look.badge_urgent is False  # the badge calmed down with the click
     demo.faults.latency = 0
-    qtbot.waitUntil(lambda: page.list.topLevelItem(0).text(0) == "Acknowledged", timeout=10_000)
+    qtbot.waitUntil(lambda: page.list.topLevelItem(0).text(0) == "Acknowledged · high", timeout=10_000)
     # PagerDuty agreed, and the refresh it set off brings the same: both acknowledged, nothing pending
     qtbot.waitUntil(lambda: not app.actions.shown, timeout=10_000)
     assert [i.status for i in app.refresh.state.snapshot.incidents] == ["acknowledged", "acknowledged"]
@@ -68,12 +68,12 @@ def test_a_refused_resolve_is_rolled_back_with_the_reason(qtbot, make_app, demo,
     demo.faults.queue(Canned.json(403, refusal, path_prefix=f"/incidents/{first.id}"))
     demo.faults.latency = 0.3
     page.resolve.click()
-    qtbot.waitUntil(lambda: page.list.topLevelItem(0).text(0) == "Resolved …", timeout=2_000)
+    qtbot.waitUntil(lambda: page.list.topLevelItem(0).text(0) == "Resolved · high …", timeout=2_000)
     demo.faults.latency = 0
     qtbot.waitUntil(lambda: page.message.isVisible(), timeout=10_000)
     assert page.message.text().startswith("Could not resolve the incident: The API token is not allowed")
     assert "read-only" in page.message.text()
-    qtbot.waitUntil(lambda: page.list.topLevelItem(0).text(0) == "Triggered", timeout=5_000)
+    qtbot.waitUntil(lambda: page.list.topLevelItem(0).text(0) == "Triggered · high", timeout=5_000)
     assert app.tray.look.badge == 2
 
 

@@ -51,12 +51,12 @@ class IncidentsPage(QWidget):
         self.list.setRootIsDecorated(False)
         self.list.setUniformRowHeights(True)
         self.list.setAlternatingRowColors(True)
-        self.list.setHeaderLabels(["Status", "Urgency", "Incident", "Service", "Age"])
+        self.list.setHeaderLabels(["Status · urgency", "Incident", "Service", "Age"])
         header = self.list.header()
         header.setStretchLastSection(False)
-        for column in (0, 1, 3, 4):
+        for column in (0, 2, 3):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.empty = QLabel("No open incidents are assigned to you.", alignment=Qt.AlignmentFlag.AlignCenter)
         self.message = QLabel(wordWrap=True)
         self.message.setObjectName("incidentMessage")
@@ -98,18 +98,16 @@ class IncidentsPage(QWidget):
         self.list.clear()
         palette = self.palette()
         for incident in self.incidents:
-            status = STATUS_TEXT[incident.status] + (" …" if incident.id in self.pending else "")
-            row = [status, incident.urgency.capitalize(), incident.label, incident.service.name, age(incident, now)]
-            item = QTreeWidgetItem(row)
+            status = f"{STATUS_TEXT[incident.status]} · {incident.urgency}"
+            status += " …" if incident.id in self.pending else ""  # sent, PagerDuty has not answered yet
+            item = QTreeWidgetItem([status, incident.label, incident.service.name, age(incident, now)])
             item.setData(0, Qt.ItemDataRole.UserRole, incident.id)
-            item.setToolTip(2, f"{incident.label}\n{incident.service.name}, {incident.urgency} urgency")
+            item.setToolTip(1, f"{incident.label}\n{incident.service.name}, {incident.urgency} urgency")
             if incident.status == TRIGGERED:
                 item.setForeground(0, warning_colour(palette))
                 font = item.font(0)
                 font.setBold(True)
                 item.setFont(0, font)
-            if incident.urgency == "high":
-                item.setForeground(1, warning_colour(palette))
             self.list.addTopLevelItem(item)
             if chosen is not None and incident.id == chosen.id:
                 self.list.setCurrentItem(item)
