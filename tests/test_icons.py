@@ -126,3 +126,27 @@ def test_pngs_match_the_svg(qapp):
             > 16
         )
         assert differing <= size * size // 100, f"{size}px: {differing} pixels differ; run packaging/make_icons.py"
+
+
+@pytest.mark.parametrize("count", [1, 2, 7, 9, 10, 42])
+def test_badge_draws_the_number_in_a_disc(qapp, count):
+    from pdtray.ui.icons import BADGE_URGENT, badge_label_path, badged
+
+    label = str(count) if count < 10 else "9+"
+    svg = Path(badge_label_path(label)).read_text()
+    assert "<path" in svg and "<text" not in svg  # outlines: no font is loaded to draw them
+    image = badged("off", "light", count, True).pixmap(64, 64).toImage().convertToFormat(QImage.Format.Format_ARGB32)
+    diameter = int(64 * (0.62 if count < 10 else 0.7))
+    disc = [image.pixelColor(x, y).getRgb() for x in range(64 - diameter + 6, 58) for y in range(6, diameter - 6)]
+    red = QColor(BADGE_URGENT).getRgb()
+    assert sum(1 for c in disc if c == red) > len(disc) // 4  # the disc
+    assert sum(1 for c in disc if c[:3] == (255, 255, 255)) > len(disc) // 20  # the white number on it
+
+
+def test_mono_badge_cuts_the_number_out(qapp):
+    from pdtray.ui.icons import badged
+
+    image = badged("off", "mono", 3, False).pixmap(64, 64).toImage().convertToFormat(QImage.Format.Format_ARGB32)
+    disc = [image.pixelColor(x, y).getRgb() for x in range(64 - 39 + 6, 58) for y in range(6, 33)]
+    assert any(a == 0 for *_, a in disc) and any(a == 255 for *_, a in disc)
+    assert badged("off", "mono", 3, False).isMask()

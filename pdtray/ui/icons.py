@@ -64,19 +64,30 @@ BADGE_URGENT = "#D92D20"  # waits for an acknowledgement: the on-call red
 BADGE_CALM = "#3B4350"  # all acknowledged
 
 
+def badge_label_path(text: str) -> str:
+    name = text.replace("+", "plus")
+    return str(files("pdtray.resources") / "icons" / "badge" / f"{name}.svg")
+
+
 @cache
 def badged(name: str, variant: str, count: int, urgent: bool) -> QIcon:
     """The tray icon with the number of my open incidents in a disc at its top right ("9+" beyond nine).
 
-    The disc has a white rim so that it stands apart from the red "on call" icon under it. In the monochrome
-    macOS set the number is cut out of a black disc, since macOS tints the whole image."""
+    The disc has a white rim so that it stands apart from the red "on call" icon under it. The number is drawn from
+    outlines in resources (packaging/make_icons.py makes them), not with a font: the first text a Qt process draws
+    loads its font machinery, about 4 MB that a tray icon should not cost. In the monochrome macOS set the number
+    is cut out of a black disc, since macOS tints the whole image."""
     base = icon(name, variant)
     if count <= 0:
         return base
     from PySide6.QtCore import QRectF
-    from PySide6.QtGui import QColor, QFont, QPainter, QPen
+    from PySide6.QtGui import QColor, QPainter, QPen
+    from PySide6.QtSvg import QSvgRenderer
 
     text = str(count) if count < 10 else "9+"
+    label = QSvgRenderer(badge_label_path(text))
+    aspect = label.viewBoxF().width() / max(1.0, label.viewBoxF().height())
+    mono = variant == "mono"
     result = QIcon()
     for size in BADGE_SIZES:
         pixmap = base.pixmap(size, size)
@@ -85,21 +96,19 @@ def badged(name: str, variant: str, count: int, urgent: bool) -> QIcon:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         diameter = size * (0.62 if len(text) == 1 else 0.7)
         disc = QRectF(size - diameter, 0, diameter, diameter)
-        mono = variant == "mono"
         painter.setPen(QPen(QColor("#000" if mono else "#fff"), max(1.0, size / 16)))
         painter.setBrush(QColor("#000" if mono else (BADGE_URGENT if urgent else BADGE_CALM)))
         painter.drawEllipse(disc.adjusted(0.5, 0.5, -0.5, -0.5))
-        font = QFont()
-        font.setBold(True)
-        font.setPixelSize(max(6, int(diameter * (0.72 if len(text) == 1 else 0.55))))
-        painter.setFont(font)
+        height = diameter * (0.52 if len(text) == 1 else 0.36)
+        width = min(height * aspect, diameter * 0.74)
+        height = width / aspect
+        glyph = QRectF(disc.center().x() - width / 2, disc.center().y() - height / 2, width, height)
         if mono:
             painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Clear)
-        painter.setPen(QColor("#fff"))
-        painter.drawText(disc, Qt.AlignmentFlag.AlignCenter, text)
+        label.render(painter, glyph)
         painter.end()
         result.addPixmap(pixmap)
-    result.setIsMask(variant == "mono")
+    result.setIsMask(mono)
     return result
 
 
