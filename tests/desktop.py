@@ -97,14 +97,20 @@ _TREE_LINE = re.compile(
 
 
 def window_tree(display: str) -> list[tuple[int, Window]]:
-    """(depth, window) for every window, with absolute positions, from xwininfo."""
-    out = subprocess.run(
-        ["xwininfo", "-root", "-tree"],
-        env={**os.environ, "DISPLAY": display},
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    """(depth, window) for every window, with absolute positions, from xwininfo.
+
+    xwininfo gives up (BadWindow, exit 1) when a window goes away while it walks the tree, as a starting or
+    closing app's windows do; it is asked again, a few times, before that counts as a failure."""
+    for attempt in range(5):
+        done = subprocess.run(
+            ["xwininfo", "-root", "-tree"], env={**os.environ, "DISPLAY": display}, capture_output=True, text=True
+        )
+        if done.returncode == 0:
+            break
+        if attempt == 4:
+            raise AssertionError(f"xwininfo failed five times in a row: {done.stderr.strip()[-500:]}")
+        time.sleep(0.05)
+    out = done.stdout
     rows = []
     for line in out.splitlines():
         match = _TREE_LINE.match(line)
