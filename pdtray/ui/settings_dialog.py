@@ -86,7 +86,9 @@ def _lead_times_editor(schedules: list[Schedule]) -> Editor:
 
 def _schedules_editor(schedules: list[Schedule]) -> Editor:
     checklist = QListWidget()
-    checklist.setMaximumHeight(130)
+    rows = checklist.fontMetrics().height() + 4
+    checklist.setMinimumHeight(5 * rows + 6)  # five whole rows, so the list never shows a cut-off one alone
+    checklist.setMaximumHeight(7 * rows + 6)
     for schedule in sorted(schedules, key=lambda s: s.name.casefold()):
         item = QListWidgetItem(schedule.name)
         item.setData(Qt.ItemDataRole.UserRole, schedule.id)
