@@ -191,3 +191,26 @@ def test_launch_at_login_that_cannot_be_written_keeps_the_dialog_open_with_the_r
     dialog.buttons.accepted.emit()
     assert dialog.isVisible()
     assert "Could not write" in dialog.error.text() and "autostart" in dialog.error.text()
+
+
+def test_coverage_gap_in_a_watched_schedule_is_notified_once(qtbot, make_app, demo, monkeypatch):
+    from pdtray.app.settings import Settings, save_settings
+
+    monkeypatch.setenv("PAGERDUTY_API_URL", demo.url)
+    monkeypatch.setenv("PAGERDUTY_TOKEN", demo.token)
+    triage = next(s for s in demo.account.schedules.values() if s.name == "Security Triage")
+    save_settings(Settings(watched_schedules=[triage.id], notify_coverage_gaps=True, notify_incidents=False))
+    app = make_app(demo=False)
+    sent = []
+    app.reminders.notify.connect(sent.append)
+    settle(qtbot, app)
+    qtbot.waitUntil(lambda: app.coverage.checks == 1, timeout=10_000)
+    gaps = [n for n in sent if n.key.startswith("gap:")]
+    # the gap running now first, then the next one within 24 h (the demo triage rotation covers 18 h a day)
+    assert gaps[0].message.title == "Nobody on call: Security Triage"
+    assert gaps[0].message.body.startswith("Nobody is on call now, ")
+    assert all(n.message.title == "Coverage gap ahead: Security Triage" for n in gaps[1:])
+    assert {n.schedule_id for n in gaps} == {triage.id}
+    app.coverage.check()
+    qtbot.waitUntil(lambda: app.coverage.checks == 2, timeout=10_000)
+    assert [n for n in sent if n.key.startswith("gap:")] == gaps  # each told once

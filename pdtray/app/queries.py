@@ -94,6 +94,17 @@ async def timeline(client: PagerDutyClient, schedule_id: str, now: datetime, *, 
         raise _invalid(f"schedule {schedule_id}", exc) from None
 
 
+async def timeline_between(
+    client: PagerDutyClient, schedule_id: str, since: datetime, until: datetime, now: datetime
+) -> Timeline:
+    """A timeline over any window (the coverage check looks some hours back, to see where a gap began)."""
+    raw = await client.schedule(schedule_id, since=since, until=until)
+    try:
+        return build_timeline(decode_schedule(raw), decode_rendered_entries(raw), since, until, now)
+    except DecodeError as exc:
+        raise _invalid(f"schedule {schedule_id}", exc) from None
+
+
 async def handover(client: PagerDutyClient, schedule_id: str, start: datetime) -> User | None:
     """Who is on call on the schedule just before ``start``: the person who hands over (None: nobody, a gap)."""
     raw = await client.schedule(schedule_id, since=start - timedelta(minutes=1), until=start)

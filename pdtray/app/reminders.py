@@ -16,7 +16,8 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from pdtray.app.notification_state import load_state, save_state
 from pdtray.app.settings import Settings
 from pdtray.app.snapshot import Snapshot
-from pdtray.oncall import MyShifts, User
+from pdtray.oncall import MyShifts, Timeline, TimelineEntry, User
+from pdtray.oncall.coverage import gap_key, gap_text
 from pdtray.oncall.incidents import Incident, triggered
 from pdtray.oncall.incidents import notice_key as incident_notice_key
 from pdtray.oncall.notice_text import Message, change_message, incident_message, notice_message
@@ -107,6 +108,20 @@ class ReminderScheduler(QObject):
             self.state.sent[key] = now
             message = incident_message(incident, now, self._tz())
             self._emit(OutgoingNotice(key, message, None, urgent=incident.urgency == "high", incident=incident))
+
+    def report_gaps(self, timeline: Timeline, gaps: list[TimelineEntry]) -> None:
+        """Coverage gaps found in a watched schedule: each told once, unless paused (then found again later)."""
+        if not self.settings.notify_coverage_gaps or self.paused_until is not None:
+            return
+        now = self._clock()
+        for gap in gaps:
+            key = gap_key(timeline, gap)
+            if key in self.state.sent:
+                continue
+            self.state.sent[key] = now
+            self._save(now)
+            title, body = gap_text(timeline, gap, now, self._tz())
+            self._emit(OutgoingNotice(key, Message(title, body), timeline.schedule.id))
 
     def use_state_file(self, path: Path) -> None:
         """Another account (the demo, say): its own record of what was sent and of my shifts."""

@@ -144,6 +144,14 @@ class Settings:
         _bool,
         "bool",
     )
+    notify_coverage_gaps: bool = _setting(
+        False,
+        "Notify about coverage gaps",
+        "When a watched schedule will have nobody on call within the next 24 hours. Checked hourly, with one "
+        "request per watched schedule.",
+        _bool,
+        "bool",
+    )
     tray_icons: str = _setting(
         "auto",
         "Tray icons for",

@@ -25,6 +25,7 @@ from pdtray.app import autostart, cache, queries
 from pdtray.app.autostart import AutostartError
 from pdtray.app.connection import Connection, resolve_connection
 from pdtray.app.connection_test import ConnectionTester, TestResult
+from pdtray.app.coverage import CoverageWatcher
 from pdtray.app.log import log_file
 from pdtray.app.notification_state import state_path
 from pdtray.app.paths import config_dir
@@ -133,10 +134,18 @@ class TrayApplication(QObject):
         self.menu.incidents_requested.connect(self.open_incidents)
         self.menu.page_requested.connect(self.actions.open_page_dialog)
         self.menu.export_requested.connect(self.actions.export_shifts)
+        self.coverage = CoverageWatcher(
+            self.session,
+            watched=lambda: [ref.id for ref in watched_refs(self.refresh.state, self.settings)],
+            enabled=lambda: self.settings.notify_coverage_gaps,
+            parent=self,
+        )
+        self._coverage_started = False
         self.notifier = Notifier(self.tray, self)
         self.notifier.acknowledge_requested.connect(self.actions.acknowledge)
         self.notifier.open_incidents_requested.connect(self.open_incidents)
         self.reminders.notify.connect(self.notifier.show)
+        self.coverage.found.connect(self.reminders.report_gaps)
         self.notifier.open_requested.connect(self._open_from_notification)
         self.notifier.snooze_requested.connect(self.reminders.snooze)
         self.refresh.clock_jumped.connect(self.reminders.replan)
@@ -168,6 +177,7 @@ class TrayApplication(QObject):
 
     async def shutdown(self) -> None:
         self._minute.stop()
+        self.coverage.stop()
         self.tray.stop()
         await self.refresh.stop()
         self.tray.icon.hide()
@@ -219,6 +229,11 @@ class TrayApplication(QObject):
         if snapshot is not None and not state.from_cache and snapshot.taken_at != self._last_snapshot_at:
             self._last_snapshot_at = snapshot.taken_at
             self.reminders.update(snapshot)
+            if not self._coverage_started:
+                self._coverage_started = True
+                self.coverage.start()
+        if self._coverage_started and self.coverage.checks == 0 and state.schedules:
+            self.coverage.check()  # the first check, once the schedule list says which schedules are watched
         if isinstance(state.error, TokenMissingError) and not self.demo and not self._asked_for_token:
             self._asked_for_token = True
             self.open_settings(first_run=True)
@@ -368,6 +383,7 @@ class TrayApplication(QObject):
         current = [ref.id for ref in watched_refs(self.refresh.state, self.settings)]
         watched = [s for s in current if s != schedule_id] if schedule_id in current else [*current, schedule_id]
         self._save(updated(self.settings, watched_schedules=watched))
+        self.coverage.check()
         self.render()
 
     # -- settings -----------------------------------------------------------------------------------------------
@@ -457,6 +473,7 @@ class TrayApplication(QObject):
         self.refresh.set_poll_interval(settings.poll_interval)
         self.reminders.set_settings(settings)
         self._apply_tray_variant()
+        self.coverage.check()  # switched on, or other schedules watched
         if connection_changed and not self.demo:
             self.refresh._cache_path = self._cache_path()  # type: ignore[assignment]
             self.refresh.reconnect()
