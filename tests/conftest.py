@@ -73,7 +73,8 @@ def logging_restored() -> Iterator[None]:
 
     root = logging.getLogger()
     handlers, level, hook = list(root.handlers), root.level, sys.excepthook
-    levels = {name: logging.getLogger(name).level for name in ("httpx", "httpcore", "hpack", "asyncio")}
+    names = ("httpx", "httpcore", "hpack", "asyncio", "desktop_notifier")
+    levels = {name: logging.getLogger(name).level for name in names}
     yield
     for handler in list(root.handlers):
         if handler not in handlers:

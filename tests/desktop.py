@@ -198,12 +198,31 @@ def tray_host(display: str) -> Iterator[subprocess.Popen[bytes]]:
         stop(process)
 
 
+#: a session bus that starts no services on demand: asking for one that is not running fails at once
+BARE_BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:tmpdir=/tmp</listen>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"""
+
+
 @contextlib.contextmanager
-def dbus_session() -> Iterator[dict[str, str]]:
-    """A private session bus; yields the environment variables that point a child process at it."""
+def dbus_session(*, bare: bool = False) -> Iterator[dict[str, str]]:
+    """A private session bus; yields the environment variables that point a child process at it. ``bare``: with
+    no service files, so that nothing (a notification daemon, say) is started on demand."""
     need("dbus-daemon")
+    with tempfile.NamedTemporaryFile("w", suffix=".conf", delete=False) as config:
+        config.write(BARE_BUS_CONFIG)
+    how = [f"--config-file={config.name}"] if bare else ["--session"]
     process = subprocess.Popen(
-        ["dbus-daemon", "--session", "--nofork", "--print-address=1"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+        ["dbus-daemon", *how, "--nofork", "--print-address=1"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
     )
     assert process.stdout is not None
     address = process.stdout.readline().decode().strip()
@@ -211,6 +230,7 @@ def dbus_session() -> Iterator[dict[str, str]]:
         yield {"DBUS_SESSION_BUS_ADDRESS": address}
     finally:
         stop(process)
+        os.unlink(config.name)
 
 
 @contextlib.contextmanager

@@ -66,3 +66,25 @@ def test_reminder_arrives_once_with_schedule_time_and_handover(tmp_path, screens
         assert second_exit == 0
         assert len(reminders()) == 1, notify_calls()
         assert "Traceback" not in log.read_text()
+
+
+def test_without_a_notification_service_the_tray_balloon_shows_it(qtbot, qloop, monkeypatch):
+    """desktop-notifier only logs a notification it could not deliver; pdtray must notice and show it itself."""
+    from pdtray.app.reminders import OutgoingNotice
+    from pdtray.oncall.notice_text import Message
+    from pdtray.ui.notifications import Notifier
+    from pdtray.ui.tray import Tray, TrayMenu
+
+    with dbus_session(bare=True) as bus:  # a session bus, but no notification daemon and none started on demand
+        monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", bus["DBUS_SESSION_BUS_ADDRESS"])
+        tray = Tray(TrayMenu())
+        shown = []
+        tray.icon.showMessage = lambda title, body, *rest: shown.append((title, body))  # the Qt call, recorded
+        notifier = Notifier(tray)
+        notifier.show(OutgoingNotice("k", Message("On call in 15 min: Platform Primary", "starts at 15:00"), "PS"))
+        qtbot.waitUntil(lambda: bool(shown), timeout=10_000)
+        assert shown == [("On call in 15 min: Platform Primary", "starts at 15:00")]
+        opened = []
+        notifier.open_requested.connect(opened.append)
+        tray.icon.messageClicked.emit()  # a click on the balloon opens the popup on that schedule
+        assert opened == ["PS"]

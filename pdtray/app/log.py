@@ -94,6 +94,9 @@ def setup(level: str | None, *, to_file: bool) -> Path | None:
     # httpx logs every request at info: useful only when asked for
     for noisy in ("httpx", "httpcore", "hpack", "asyncio"):
         logging.getLogger(noisy).setLevel(logging.DEBUG if chosen <= logging.DEBUG else logging.WARNING)
+    # desktop-notifier logs an undelivered notification as a warning with a traceback; pdtray says it in one line
+    # and shows the notification another way, so the traceback is only for --log-level debug.
+    logging.getLogger("desktop_notifier").setLevel(logging.DEBUG if chosen <= logging.DEBUG else logging.ERROR)
 
     path: Path | None = None
     if to_file:

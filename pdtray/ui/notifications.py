@@ -79,6 +79,9 @@ class Notifier(QObject):
                 reminder = notice.reminder
                 buttons.append(Button(title="Snooze 5 min", on_pressed=lambda: self.snooze_requested.emit(reminder)))
             clicked = lambda: self.open_requested.emit(schedule)  # noqa: E731 - a callback, as the buttons' are
+        # desktop-notifier swallows a failed delivery (it only logs it); "dispatched" is its word that the
+        # notification service took the notification, and without it the tray balloon has to show it instead.
+        dispatched: list[bool] = []
         try:
             await self._native.send(
                 title=notice.message.title,
@@ -86,9 +89,14 @@ class Notifier(QObject):
                 urgency=Urgency.Critical if notice.urgent else Urgency.Normal,
                 buttons=buttons,
                 on_clicked=clicked,
+                on_dispatched=lambda: dispatched.append(True),
             )
         except Exception as exc:  # a notification must not be lost to a broken bus
             log.warning("native notification failed (%s); using the tray balloon", exc)
+            self._balloon(notice)
+            return
+        if not dispatched:
+            log.warning("no notification service took %r; using the tray balloon", notice.message.title)
             self._balloon(notice)
 
     def _balloon(self, notice: OutgoingNotice) -> None:
