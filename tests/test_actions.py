@@ -146,13 +146,19 @@ def test_page_refuses_an_empty_summary_before_sending(demo, make_client):
     assert [r for r in demo.faults.requests if r.path == "/v2/enqueue"] == []
 
 
+async def _pipeline(client):
+    """The demo's Data Pipeline timeline from now, me, and now: where the take-a-shift tests start."""
+    now = datetime.now(UTC)
+    me = await queries.me(client)
+    schedule = next(s for s in await queries.schedules(client) if s.name == "Data Pipeline")
+    return await queries.timeline(client, schedule.id, now), me, now
+
+
 def test_take_the_current_shift_then_the_timeline_shows_me(make_client):
     async def go():
         async with make_client() as client:
-            now = datetime.now(UTC)
-            me = await queries.me(client)
-            schedule = next(s for s in await queries.schedules(client) if s.name == "Data Pipeline")
-            before = await queries.timeline(client, schedule.id, now)
+            before, me, now = await _pipeline(client)
+            schedule = before.schedule
             shift = shift_to_take(before, me, now)
             taken = await actions.take_shift(client, before, me, shift)
             after = await queries.timeline(client, schedule.id, now + timedelta(seconds=1))
@@ -169,10 +175,7 @@ def test_take_the_current_shift_then_the_timeline_shows_me(make_client):
 def test_override_in_the_past_is_refused_with_pagerdutys_reason(make_client):
     async def go():
         async with make_client() as client:
-            now = datetime.now(UTC)
-            me = await queries.me(client)
-            schedule = next(s for s in await queries.schedules(client) if s.name == "Data Pipeline")
-            timeline = await queries.timeline(client, schedule.id, now)
+            timeline, me, now = await _pipeline(client)
             past = ShiftToTake(now - timedelta(hours=3), now - timedelta(hours=1), None)
             await actions.take_shift(client, timeline, me, past)
 
@@ -186,12 +189,10 @@ def test_a_refusal_inside_the_overrides_array_is_an_error(demo, make_client):
 
     async def go():
         async with make_client() as client:
-            now = datetime.now(UTC)
-            me = await queries.me(client)
-            schedule = next(s for s in await queries.schedules(client) if s.name == "Data Pipeline")
-            timeline = await queries.timeline(client, schedule.id, now)
+            timeline, me, now = await _pipeline(client)
             refusal = [{"status": 400, "errors": ["User is not on this schedule's team"]}]
-            demo.faults.queue(Canned.json(201, refusal, path_prefix=f"/schedules/{schedule.id}/overrides"))
+            path = f"/schedules/{timeline.schedule.id}/overrides"
+            demo.faults.queue(Canned.json(201, refusal, path_prefix=path))
             await actions.take_shift(client, timeline, me, shift_to_take(timeline, me, now))
 
     with pytest.raises(BadRequestError, match="did not create the override on Data Pipeline: User is not on"):

@@ -36,16 +36,10 @@ class UsageError(Exception):
 
 
 def incident_json(i: Incident) -> dict[str, Any]:
-    return {
-        "id": i.id,
-        "number": i.number,
-        "title": i.title,
-        "status": i.status,
-        "urgency": i.urgency,
-        "service": {"id": i.service.id, "name": i.service.name},
-        "created_at": to_iso(i.created_at),
-        "html_url": i.html_url,
-    }
+    """The cache's form, with the service as the command line shows every reference: id and name."""
+    from pdtray.app.cache import incident_to_json
+
+    return {**incident_to_json(i), "service": {"id": i.service.id, "name": i.service.name}}
 
 
 def incidents_text(items: list[Incident], now: datetime) -> str:
