@@ -100,9 +100,12 @@ def test_tooltip_line():
 def test_age_and_optimistic_status():
     assert age(incident(1, "triggered", minutes_ago=125), NOW) == "2 h 5 min"
     listed = (incident(1, "triggered"), incident(2, "acknowledged"))
-    acked = apply_status(listed, "PI1", "acknowledged")
+    acked = apply_status(listed, {"PI1": "acknowledged"})
     assert [(i.number, i.status) for i in acked] == [(1, "acknowledged"), (2, "acknowledged")]
-    assert [i.number for i in apply_status(listed, "PI2", "resolved")] == [1]  # resolved ones leave the list
+    assert [i.number for i in apply_status(listed, {"PI2": "resolved"})] == [1]  # resolved ones leave the list
+    # ...once PagerDuty agreed; while the request is out, the row stays and shows the change
+    pending = apply_status(listed, {"PI2": "resolved"}, pending={"PI2"})
+    assert [(i.number, i.status) for i in pending] == [(1, "triggered"), (2, "resolved")]
 
 
 def test_full_refresh_brings_my_open_incidents_in_one_query():

@@ -38,10 +38,6 @@ class ActionRunner(QObject):
         self._tasks.add(task)  # asyncio keeps only weak references to running tasks
         task.add_done_callback(self._tasks.discard)
 
-    @property
-    def busy(self) -> bool:
-        return bool(self._tasks)
-
     async def _run(self, tag: object, work: Work) -> None:
         try:
             result = await work(self._session.client())

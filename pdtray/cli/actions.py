@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from pdtray.app import actions, queries
 from pdtray.oncall.human_time import format_at
 from pdtray.oncall.incidents import ACKNOWLEDGED, RESOLVED, Incident, age
-from pdtray.oncall.models import Ref, User
+from pdtray.oncall.models import User
 from pdtray.oncall.take_shift import NothingToTake, shift_to_take
 from pdtray.oncall.timestamps import to_iso
 
@@ -247,4 +247,4 @@ def add_parsers(sub: Any, add_common: AddCommon) -> None:
     export.add_argument("file", metavar="FILE", help="where to write; - for standard output")
 
 
-__all__ = ["COMMANDS", "Ref", "UsageError", "add_parsers"]
+__all__ = ["COMMANDS", "UsageError", "add_parsers"]

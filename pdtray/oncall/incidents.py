@@ -5,7 +5,7 @@ Pure functions like the rest of the domain: the refresh passes in what PagerDuty
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -108,10 +108,19 @@ def notice_key(incident: Incident) -> str:
     return f"incident:{incident.id}:triggered"
 
 
-def apply_status(incidents: Sequence[Incident], incident_id: str, status: str) -> tuple[Incident, ...]:
-    """The list as it looks after an acknowledge or resolve, shown at once while the request is in flight."""
-    changed = (i.with_status(status) if i.id == incident_id else i for i in incidents)
-    return tuple(i for i in changed if i.is_open)
+def apply_status(
+    incidents: Sequence[Incident], changes: Mapping[str, str], pending: Collection[str] = ()
+) -> tuple[Incident, ...]:
+    """The list as shown while acknowledges and resolves are on their way: each changed incident takes its new
+    status. A resolved one stays listed while its request is ``pending`` (so the click shows), and leaves once
+    PagerDuty agreed."""
+    shown = []
+    for incident in incidents:
+        if incident.id in changes:
+            incident = incident.with_status(changes[incident.id])
+        if incident.is_open or incident.id in pending:
+            shown.append(incident)
+    return tuple(shown)
 
 
 __all__ = [

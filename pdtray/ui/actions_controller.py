@@ -25,7 +25,7 @@ from pdtray.app.secrets import KeyringUnavailableError, stored_routing_key, writ
 from pdtray.app.session import Session
 from pdtray.app.snapshot import Snapshot
 from pdtray.oncall.human_time import format_at
-from pdtray.oncall.incidents import ACKNOWLEDGED, RESOLVED, Incident
+from pdtray.oncall.incidents import ACKNOWLEDGED, RESOLVED, Incident, apply_status
 from pdtray.oncall.models import Ref
 from pdtray.oncall.take_shift import NothingToTake, shift_to_take
 
@@ -78,14 +78,8 @@ class ActionsController(QObject):
         for incident_id, shown in list(self.shown.items()):
             if shown.agreed_at is not None and snapshot.taken_at >= shown.agreed_at:
                 del self.shown[incident_id]  # the refresh has caught up
-        result = []
-        for incident in snapshot.incidents:
-            shown = self.shown.get(incident.id)
-            if shown is not None:
-                incident = incident.with_status(shown.status)
-            if incident.is_open or (shown is not None and shown.agreed_at is None):
-                result.append(incident)
-        return tuple(result)
+        changes = {incident_id: shown.status for incident_id, shown in self.shown.items()}
+        return apply_status(snapshot.incidents, changes, self.pending)
 
     @property
     def pending(self) -> set[str]:
