@@ -29,6 +29,8 @@ from pdtray.pagerduty import (
     ServerError,
     TokenMissingError,
     TokenRejectedError,
+    TruncatedListError,
+    UncertainOutcomeError,
     UserTokenRequiredError,
 )
 from pdtray.pagerduty.client import OFFSET_CAP, authorization_header
@@ -107,12 +109,14 @@ def test_offset_advances_by_what_came_back(demo, make_client):
     assert [dict(r.query)["offset"] for r in _api_requests(demo)] == ["0", "2"]
 
 
-def test_pagination_stops_at_the_offset_cap(demo, make_client):
+def test_pagination_stops_at_the_offset_cap_and_says_the_list_is_cut(demo, make_client):
     page = {"schedules": [{"id": f"P{i}", "name": str(i)} for i in range(100)], "more": True, "limit": 100}
     demo.faults.queue(*[Canned.json(200, page)] * 101)
-    items = run(_call(make_client(), "schedules"))
+    with pytest.raises(TruncatedListError, match="at most the first 10,000 schedules") as caught:
+        run(_call(make_client(), "schedules"))
     requests = _api_requests(demo)
-    assert len(items) == OFFSET_CAP
+    # what did arrive is handed over, never as the whole list
+    assert len(caught.value.partial) == OFFSET_CAP
     assert len(requests) == 100
     assert max(int(dict(r.query)["offset"]) + int(dict(r.query)["limit"]) for r in requests) == OFFSET_CAP
 
@@ -307,16 +311,32 @@ def test_error_as_a_list(demo, make_client):
     assert "first problem — second problem" in str(caught.value)
 
 
-def test_malformed_success_body(demo, make_client):
+def test_a_malformed_success_body_is_retried_like_a_server_error(demo, make_client, sleeps):
     demo.faults.malformed(1)
+    items = run(_call(make_client(), "schedules"))
+    assert len(items) == len(demo.account.schedules)
+    assert len(_api_requests(demo)) == 2
+    assert len(sleeps.delays) == 1
+
+
+def test_malformed_success_bodies_fail_after_the_retries(demo, make_client):
+    demo.faults.malformed(4)  # the first try and 3 retries
     with pytest.raises(InvalidResponseError) as caught:
         run(_call(make_client(), "schedules"))
     assert "not valid JSON" in str(caught.value)
+    assert len(_api_requests(demo)) == 4
 
 
 def test_success_body_without_the_expected_field(demo, make_client):
-    demo.faults.queue(Canned.json(200, {"something": "else"}))
-    with pytest.raises(InvalidResponseError):
+    demo.faults.queue(*[Canned.json(200, {"something": "else"})] * 4)
+    with pytest.raises(InvalidResponseError, match="lacked the expected 'user' field"):
+        run(_call(make_client(), "me"))
+
+
+def test_a_deeply_nested_answer_is_an_unreadable_answer_not_a_crash(demo, make_client):
+    nested = b"[" * 100_000 + b"]" * 100_000
+    demo.faults.queue(*[Canned(200, nested, (("Content-Type", "application/json"),))] * 4)
+    with pytest.raises(InvalidResponseError, match="not valid JSON"):
         run(_call(make_client(), "me"))
 
 

@@ -89,6 +89,19 @@ def test_first_start_without_token_opens_settings_and_offers_the_demo(qtbot, mak
     assert app.popup is not None and app.popup.isVisible()
 
 
+def settings_dialog(qtbot, app):
+    """Opens Settings: the dialog comes up once the keyring (read off the UI thread) has said what it holds."""
+    previous = app.settings_dialog
+    app.open_settings()
+    qtbot.waitUntil(
+        lambda: (
+            app.settings_dialog is not None and app.settings_dialog is not previous and app.settings_dialog.isVisible()
+        ),
+        timeout=5_000,
+    )
+    return app.settings_dialog
+
+
 def test_saving_a_token_stores_it_in_the_keyring_and_reconnects(qtbot, make_app, demo, isolated, monkeypatch):
     monkeypatch.setenv("PAGERDUTY_API_URL", demo.url)
     isolated.set_password(KEYRING_SERVICE, KEYRING_USERNAME, "revoked-token")
@@ -96,8 +109,7 @@ def test_saving_a_token_stores_it_in_the_keyring_and_reconnects(qtbot, make_app,
     qtbot.waitUntil(lambda: isinstance(app.refresh.state.error, TokenRejectedError), timeout=10_000)
     drawn(qtbot, app)
     assert "Token rejected — open Settings" in app.tray.look.tooltip
-    app.open_settings()
-    dialog = app.settings_dialog
+    dialog = settings_dialog(qtbot, app)
     assert "type to replace it" in dialog.token_edit.placeholderText()
     # Test connection with the typed token, through the app, over HTTP
     dialog.token_edit.setText(demo.token)
@@ -105,6 +117,7 @@ def test_saving_a_token_stores_it_in_the_keyring_and_reconnects(qtbot, make_app,
     qtbot.waitUntil(lambda: dialog.test_result.text().startswith("✓"), timeout=10_000)
     assert dialog.test_result.text() == "✓ Connected as Demo User <demo@pdtray.example>."
     dialog.buttons.accepted.emit()
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10_000)  # the keyring is written off the UI thread
     assert isolated.items[(KEYRING_SERVICE, KEYRING_USERNAME)] == demo.token
     assert config_file().exists()
     assert demo.token not in config_file().read_text()
@@ -157,40 +170,38 @@ def test_pause_shows_in_the_menu(qtbot, make_app):
 def test_launch_at_login_from_settings_writes_and_removes_the_autostart_entry(qtbot, make_app):
     entry = Path(os.environ["XDG_CONFIG_HOME"]) / "autostart" / "pdtray.desktop"
     app = make_app(demo=True)
-    app.open_settings()
-    dialog = app.settings_dialog
+    dialog = settings_dialog(qtbot, app)
     assert dialog.editors["launch_at_login"].get() is False
     dialog.editors["launch_at_login"].put(True)
     dialog.buttons.accepted.emit()
-    assert not dialog.isVisible()
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5_000)
     exec_line = next(line for line in entry.read_text().splitlines() if line.startswith("Exec="))
     assert exec_line.endswith(" -m pdtray") and "--demo" not in exec_line
     assert json.loads(config_file().read_text())["launch_at_login"] is True
 
     # Removed behind pdtray's back (the desktop's own startup settings): the dialog shows it off.
     entry.unlink()
-    app.open_settings()
-    dialog = app.settings_dialog
+    dialog = settings_dialog(qtbot, app)
     assert dialog.editors["launch_at_login"].get() is False
     dialog.editors["launch_at_login"].put(True)
     dialog.buttons.accepted.emit()
-    assert entry.exists()
-    app.open_settings()
-    app.settings_dialog.editors["launch_at_login"].put(False)
-    app.settings_dialog.buttons.accepted.emit()
-    assert not entry.exists()
+    qtbot.waitUntil(entry.exists, timeout=5_000)
+    dialog = settings_dialog(qtbot, app)
+    dialog.editors["launch_at_login"].put(False)
+    dialog.buttons.accepted.emit()
+    qtbot.waitUntil(lambda: not entry.exists(), timeout=5_000)
     assert json.loads(config_file().read_text())["launch_at_login"] is False
 
 
 def test_launch_at_login_that_cannot_be_written_keeps_the_dialog_open_with_the_reason(qtbot, make_app):
     Path(os.environ["XDG_CONFIG_HOME"]).write_text("not a directory")
     app = make_app(demo=True)
-    app.open_settings()
-    dialog = app.settings_dialog
+    dialog = settings_dialog(qtbot, app)
     dialog.editors["launch_at_login"].put(True)
     dialog.buttons.accepted.emit()
+    qtbot.waitUntil(lambda: "Could not write" in dialog.error.text(), timeout=5_000)
     assert dialog.isVisible()
-    assert "Could not write" in dialog.error.text() and "autostart" in dialog.error.text()
+    assert "autostart" in dialog.error.text()
 
 
 def test_coverage_gap_in_a_watched_schedule_is_notified_once(qtbot, make_app, demo, monkeypatch):

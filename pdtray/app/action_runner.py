@@ -40,7 +40,7 @@ class ActionRunner(QObject):
 
     async def _run(self, tag: object, work: Work) -> None:
         try:
-            result = await work(self._session.client())
+            result = await work(await self._session.client())
         except asyncio.CancelledError:
             raise
         except (PagerDutyError, ValueError) as exc:

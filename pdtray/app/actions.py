@@ -31,8 +31,19 @@ def _invalid(what: str, exc: DecodeError) -> InvalidResponseError:
 async def set_incident_status(
     client: PagerDutyClient, incident_id: str, status: str, *, from_email: str | None
 ) -> Incident:
-    """Acknowledge or resolve. ``from_email`` goes in the From header, which account-level tokens must send."""
-    raw = await client.update_incident(incident_id, status=status, from_email=from_email)
+    """Acknowledge or resolve. ``from_email`` goes in the From header, which account-level tokens must send.
+
+    Both are idempotent in effect, so the client may retry them; a retry whose first try did go through meets
+    "Incident Already Resolved", and so does a resolve someone else did first: either way the incident is in the
+    state asked for, which is success, not an error to roll back."""
+    try:
+        raw = await client.update_incident(incident_id, status=status, from_email=from_email)
+    except BadRequestError as exc:
+        if status != "resolved" or "already resolved" not in str(exc).lower():
+            raise
+        raw = await client.incident(incident_id)
+        if raw.get("status") != "resolved":
+            raise
     try:
         return decode_incident(raw)
     except DecodeError as exc:
@@ -44,6 +55,13 @@ async def services(client: PagerDutyClient, *, query: str | None = None) -> list
         return [decode_ref(s, "service") for s in await client.services(query=query)]
     except DecodeError as exc:
         raise _invalid("services", exc) from None
+
+
+def new_dedup_key() -> str:
+    """A key for one "page" intent, made once when the person confirms and reused for every try of it."""
+    import uuid
+
+    return f"pdtray-{uuid.uuid4()}"
 
 
 @dataclass(frozen=True)
@@ -62,11 +80,16 @@ async def page_on_call(
     severity: str = "critical",
     routing_key: str | None = None,
     from_email: str | None = None,
+    dedup_key: str | None = None,
 ) -> PageResult:
     """Triggers an incident on the service, which pages whoever its escalation policy reaches first.
 
     With the service's integration (routing) key this goes through Events API v2, which any token may use; without
-    one it is a REST POST /incidents, which needs a token allowed to write and the acting user's email."""
+    one it is a REST POST /incidents, which needs a token allowed to write and the acting user's email.
+
+    ``dedup_key`` names this one intent (see :func:`new_dedup_key`): the Events API folds every event sent with it
+    into one alert, so a retry, or the person pressing "Page" again after an uncertain answer, pages once. A REST
+    POST has no such key, so the client never repeats it once it may have arrived."""
     if severity not in SEVERITIES:
         raise ValueError(f"severity must be one of {', '.join(SEVERITIES)}")
     if not summary.strip():
@@ -81,6 +104,7 @@ async def page_on_call(
                 summary=summary.strip(),
                 severity=severity,
                 source=f"pdtray on {platform.node() or 'this computer'}",
+                dedup_key=dedup_key or new_dedup_key(),
             )
         except BadRequestError as exc:
             raise BadRequestError(

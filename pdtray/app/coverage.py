@@ -66,7 +66,9 @@ class CoverageWatcher(QObject):
         since, until = gap_window(now)
         for schedule_id in schedule_ids:
             try:
-                timeline = await queries.timeline_between(self._session.client(), schedule_id, since, until, now)
+                timeline = await queries.timeline_between(
+                    (await self._session.client()), schedule_id, since, until, now
+                )
             except asyncio.CancelledError:
                 raise
             except PagerDutyError as exc:  # the next hour tries again; the tray shows real errors from the refresh

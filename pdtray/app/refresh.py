@@ -142,7 +142,7 @@ class RefreshService(QObject):
         self._publish(refreshing=True)
         delay = float(self._poll)
         try:
-            client = self._session.client()
+            client = await self._session.client()
             now = self._clock()
             # Who is on call first: the tooltip can show it before the (rarely changing) schedule list arrives.
             snapshot = await queries.full_refresh(client, now, user=self._me)

@@ -8,16 +8,22 @@ become TokenMissingError with a message saying what to do instead; there is no p
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TypeVar
 
 from pdtray.app.log import remember_secret
 from pdtray.pagerduty.errors import TokenMissingError
 
 TOKEN_ENV = "PAGERDUTY_TOKEN"
+#: how long the UI waits for the OS keyring before it says the keyring does not answer (an unlock prompt left
+#: open, a stuck Secret Service); the call itself goes on in its own thread
+KEYRING_TIMEOUT = 15.0
 KEYRING_SERVICE = "pdtray"
 KEYRING_USERNAME = "pagerduty-api-token"
 ROUTING_KEY_ENV = "PDTRAY_ROUTING_KEY"
+T = TypeVar("T")
 
 
 class TokenOrigin(StrEnum):
@@ -153,3 +159,22 @@ def load_token() -> Token:
         f"No PagerDuty API token: enter one in pdtray's Settings (it is kept in the OS keyring) or set {TOKEN_ENV}. "
         "To try pdtray without an account, add --demo."
     )
+
+
+async def off_the_ui_thread(fn: Callable[[], T], *, timeout: float = KEYRING_TIMEOUT) -> T:
+    """Runs a keyring call (or anything that may read the keyring, such as load_token) in a thread of its own.
+
+    A keyring that does not answer in time becomes KeyringUnavailableError, the same error a locked one gives, so
+    callers already handle it: the tray shows the problem and keeps running."""
+    from pdtray.app.blocking import CallTimedOutError, call_in_thread
+
+    try:
+        return await call_in_thread(fn, timeout=timeout, name="pdtray-keyring")
+    except CallTimedOutError:
+        what = (
+            f"the OS keyring did not answer within {timeout:g} s (it may be waiting for you to unlock it, or its "
+            "service is stuck)"
+        )
+        raise KeyringUnavailableError(
+            f"{what[0].upper()}{what[1:]}. pdtray will ask again; alternatively set {TOKEN_ENV}.", reason=what
+        ) from None

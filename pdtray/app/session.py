@@ -25,10 +25,16 @@ class Session:
         self.connection: Connection | None = None
         self._closing: set[asyncio.Future[None]] = set()
 
-    def client(self) -> PagerDutyClient:
+    async def client(self) -> PagerDutyClient:
+        """The shared client, connecting first if needed. Connecting may read the OS keyring, which can block for
+        as long as an unlock prompt stays open, so it runs off the UI thread with a timeout."""
         if self._client is None:
-            self.connection = self._connect()
-            self._client = self.connection.client(**self._options)
+            from pdtray.app.secrets import off_the_ui_thread
+
+            connection = await off_the_ui_thread(self._connect)
+            if self._client is None:  # another caller may have connected while this one waited
+                self.connection = connection
+                self._client = connection.client(**self._options)
         return self._client
 
     def reset(self, connect: Callable[[], Connection] | None = None) -> None:

@@ -40,7 +40,7 @@ class TimelineLoader(QObject):
 
     async def _load(self, schedule_id: str, hours: int) -> None:
         try:
-            timeline = await queries.timeline(self._session.client(), schedule_id, self._clock(), hours=hours)
+            timeline = await queries.timeline((await self._session.client()), schedule_id, self._clock(), hours=hours)
         except asyncio.CancelledError:
             raise
         except PagerDutyError as exc:

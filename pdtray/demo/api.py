@@ -90,8 +90,11 @@ class DemoAPI:
             ("GET", re.compile(r"/incidents"), self._list_incidents),
             ("POST", re.compile(r"/incidents"), self._create_incident),
             ("GET", re.compile(r"/services"), self._list_services),
+            ("GET", re.compile(r"/incidents/(?P<incident_id>[^/]+)"), self._get_incident),
             ("PUT", re.compile(r"/incidents/(?P<incident_id>[^/]+)"), self._update_incident),
         ]
+        #: Events API dedup keys of alerts still open, as PagerDuty folds a repeated trigger into the open alert
+        self._open_alerts: dict[str, str] = {}
 
     # -- entry point ---------------------------------------------------------------------------------------------
 
@@ -484,6 +487,12 @@ class DemoAPI:
         ]
         return self._paginate(query, "incidents", [self._incident_json(i) for i in found])
 
+    def _get_incident(self, *, incident_id: str, **_: Any) -> tuple[int, Any]:
+        incident = self.account.incidents.get(incident_id)
+        if incident is None:
+            raise _not_found("Incident Not Found", 5001)
+        return 200, {"incident": self._incident_json(incident)}
+
     def _update_incident(
         self, *, kind: TokenKind, incident_id: str, headers: dict[str, str], body: bytes, **_: Any
     ) -> tuple[int, Any]:
@@ -603,9 +612,10 @@ class DemoAPI:
                     "errors": errors,
                 }
             dedup = str(event.get("dedup_key") or f"pdtray-{len(self.account.incidents) + 1}")
-            if action == "trigger":
+            open_incident = self.account.incidents.get(self._open_alerts.get(dedup, ""))
+            if action == "trigger" and (open_incident is None or open_incident.status == "resolved"):
                 urgency = "high" if payload["severity"] in {"critical", "error"} else "low"
-                self._open_incident(service, str(payload["summary"]), urgency)
+                self._open_alerts[dedup] = self._open_incident(service, str(payload["summary"]), urgency).id
         return 202, {"status": "success", "message": "Event processed", "dedup_key": dedup}
 
     def _first_responder(self, targets: list[Any]) -> str | None:

@@ -22,6 +22,13 @@ class Canned:
     headers: tuple[tuple[str, str], ...] = ()
     #: only requests whose path starts with this are answered (None: any API request)
     path_prefix: str | None = None
+    #: how the answer goes out: "replace" the real one; "after" the real request was carried out (an answer lost
+    #: after PagerDuty applied a write); "reset": carry it out, then close the connection without an answer;
+    #: "trickle": the real answer, one byte every ``pace`` seconds; "silent": no answer for ``pace`` seconds
+    mode: str = "replace"
+    pace: float = 0.0
+    #: only requests of this method (None: any)
+    method: str | None = None
 
     @classmethod
     def json(
@@ -92,9 +99,30 @@ class Faults:
         answer = Canned(status, b"<html><body>Bad Gateway</body></html>", (("Content-Type", "text/html"),), path_prefix)
         self.queue(*([answer] * count))
 
-    def take(self, path: str) -> Canned | None:
+    def lose_answer(
+        self, count: int = 1, *, status: int = 502, method: str = "POST", path_prefix: str | None = None
+    ) -> None:
+        """Carries the request out, then answers ``status`` (0: resets the connection) instead of the real answer."""
+        payload = json.dumps({"error": {"message": "Bad Gateway", "code": 5000}}).encode()
+        answer = Canned(
+            status,
+            payload,
+            (("Content-Type", "application/json"),),
+            path_prefix,
+            "reset" if status == 0 else "after",
+            method=method,
+        )
+        self.queue(*([answer] * count))
+
+    def trickle(self, pace: float, *, path_prefix: str | None = None) -> None:
+        """The real answer, but one byte every ``pace`` seconds: each byte resets a read timeout."""
+        self.queue(Canned(200, path_prefix=path_prefix, mode="trickle", pace=pace))
+
+    def take(self, path: str, method: str = "GET") -> Canned | None:
         with self._lock:
             for i, answer in enumerate(self._queue):
+                if answer.method is not None and answer.method != method:
+                    continue
                 if answer.path_prefix is None or path.startswith(answer.path_prefix):
                     del self._queue[i]
                     return answer
@@ -137,4 +165,14 @@ class Faults:
             body = item.get("body", "")
             raw = json.dumps(body).encode() if isinstance(body, dict | list) else str(body).encode()
             headers = tuple((str(k), str(v)) for k, v in item.get("headers", {}).items())
-            self.queue(Canned(int(item["status"]), raw, headers, item.get("path_prefix")))
+            self.queue(
+                Canned(
+                    int(item["status"]),
+                    raw,
+                    headers,
+                    item.get("path_prefix"),
+                    str(item.get("mode", "replace")),
+                    float(item.get("pace", 0.0)),
+                    item.get("method"),
+                )
+            )

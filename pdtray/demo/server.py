@@ -11,6 +11,7 @@ import html
 import json
 import logging
 import os
+import socket
 import threading
 import time
 from datetime import datetime
@@ -68,23 +69,41 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             if demo.faults.latency:
                 time.sleep(demo.faults.latency)
-            canned = demo.faults.take(parts.path)
-            if canned is not None:
-                reply = Reply(canned.status, canned.body, canned.headers)
-            else:
+            canned = demo.faults.take(parts.path, method)
+            if canned is None or canned.mode != "replace":
                 reply = demo.api.handle(method, parts.path, query, headers, body)
+            if canned is not None and canned.mode in ("replace", "after"):
+                reply = Reply(canned.status, canned.body, canned.headers)
         finally:
             demo.faults.end()
-        self._send(reply)
+        if canned is not None and canned.mode == "reset":
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        if canned is not None and canned.mode == "silent":
+            time.sleep(canned.pace)
+            self.close_connection = True
+            return
+        self._send(reply, pace=canned.pace if canned is not None and canned.mode == "trickle" else 0.0)
 
-    def _send(self, reply: Reply) -> None:
+    def _send(self, reply: Reply, *, pace: float = 0.0) -> None:
         self.send_response(reply.status)
         for name, value in reply.headers:
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(reply.body)))
         self.end_headers()
-        if self.command != "HEAD":
+        if self.command == "HEAD":
+            return
+        if not pace:
             self.wfile.write(reply.body)
+            return
+        try:
+            for i in range(len(reply.body)):
+                self.wfile.write(reply.body[i : i + 1])
+                self.wfile.flush()
+                time.sleep(pace)
+        except OSError:  # the client gave up, as it should
+            self.close_connection = True
 
     def do_GET(self) -> None:
         self._serve("GET")

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
+import time
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from datetime import datetime
@@ -22,12 +24,16 @@ from pdtray.pagerduty.errors import (
     NetworkError,
     PagerDutyError,
     RateLimitedError,
+    TLSVerificationError,
     TokenMissingError,
+    TruncatedListError,
+    UncertainOutcomeError,
     error_for_response,
 )
 from pdtray.pagerduty.retry import RETRYABLE_STATUSES, RetryPolicy, rate_limit_wait
-from pdtray.pagerduty.service_urls import Region, ServiceURLs, resolve
+from pdtray.pagerduty.service_urls import Region, ServiceURLs, is_loopback_host, resolve
 from pdtray.pagerduty.tls import tls_context
+from pdtray.pagerduty.token_format import check_token
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +61,7 @@ def _lock_for(token_digest: str) -> asyncio.Lock:
 
 def authorization_header(token: str) -> str:
     """``Token token=...`` for API keys, ``Bearer ...`` for OAuth tokens (pasted with or without the word)."""
-    stripped = token.strip()
+    stripped = check_token(token)
     if stripped.lower().startswith("bearer "):
         return "Bearer " + stripped[7:].strip()
     if stripped.lower().startswith("token token="):
@@ -99,7 +105,10 @@ class PagerDutyClient:
         retry: RetryPolicy | None = None,
         sleep: Sleep = asyncio.sleep,
         transport: httpx.AsyncBaseTransport | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """``timeout`` bounds each attempt as a whole (a server trickling bytes resets httpx's own read timeout
+        with every byte); the retry policy's ``deadline`` bounds the request with all its retries."""
         if not token or not token.strip():
             raise TokenMissingError("No PagerDuty API token was given.")
         self.urls: ServiceURLs = resolve(region, base_url, events_url)
@@ -107,10 +116,15 @@ class PagerDutyClient:
         self._token_digest = sha256(token.strip().encode()).hexdigest()
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
+        self._clock = clock
+        self._attempt_deadline = timeout
         self._http = httpx.AsyncClient(
             verify=tls_context(),
             timeout=timeout,
             transport=transport,
+            # Proxy variables are for reaching the internet: a loopback API (the demo, a local proxy) is reached
+            # directly, or the token would travel in clear through HTTP_PROXY.
+            trust_env=not is_loopback_host(httpx.URL(self.urls.rest).host),
             headers={"Accept": ACCEPT, "User-Agent": f"pdtray/{__version__}"},
             follow_redirects=False,
         )
@@ -144,40 +158,56 @@ class PagerDutyClient:
         headers: Mapping[str, str] | None = None,
         me: bool = False,
         auth: bool = True,
+        once: bool = False,
+        shape: tuple[str, type] | None = None,
     ) -> Any:
-        """Sends one logical request, retrying as the policy allows; returns the decoded JSON body."""
+        """Sends one logical request, retrying as the policy allows; returns the decoded JSON body.
+
+        ``once``: a write that must not be repeated once it may have reached PagerDuty. A connection that was never
+        made and a 429 (PagerDuty refused it unread) are retried; a reset, a timeout or a 5xx after sending raise
+        UncertainOutcomeError instead, because PagerDuty may have carried the write out.
+        ``shape``: the top-level key and type a good answer has; a 2xx without it (a proxy's page, a cut body) is
+        retried like a 5xx for requests that may be repeated.
+        The whole request, retries and waits included, gives up after the policy's ``deadline``.
+        """
         request_headers = {"Authorization": self._auth} if auth else {}
         request_headers.update(headers or {})
+        give_up_at = self._clock() + self._retry.deadline
         async with _lock_for(self._token_digest if auth else "events:" + url):
             server_tries = 0
             rate_tries = 0
+
+            async def retry_or(error: PagerDutyError, delay: float, reason: str) -> None:
+                """Waits for the next try, or raises ``error`` when none is left or the deadline would pass."""
+                nonlocal server_tries
+                if server_tries >= self._retry.max_server_retries or self._clock() + delay > give_up_at:
+                    raise error
+                server_tries += 1
+                log.info("%s on %s %s; retry in %.1fs", reason, method, what, delay)
+                await self._sleep(delay)
+
             while True:
                 self.requests_sent += 1
+                attempt_budget = max(0.1, min(self._attempt_deadline, give_up_at - self._clock()))
                 try:
-                    response = await self._http.request(
-                        method,
-                        url,
-                        params=_encode_params(params or {}),
-                        json=body,
-                        headers=request_headers,
-                    )
-                except httpx.TransportError as exc:
-                    if server_tries < self._retry.max_server_retries:
-                        delay = self._retry.backoff(server_tries)
-                        server_tries += 1
-                        log.info(
-                            "network error on %s %s (%s); retry in %.1fs",
+                    response = await asyncio.wait_for(
+                        self._http.request(
                             method,
-                            what,
-                            type(exc).__name__,
-                            delay,
-                        )
-                        await self._sleep(delay)
-                        continue
-                    raise NetworkError(
-                        f"Could not reach PagerDuty at {httpx.URL(url).host} ({_describe_transport_error(exc)}). "
-                        "Check the network connection, and the API URL or region in Settings."
-                    ) from None
+                            url,
+                            params=_encode_params(params or {}),
+                            json=body,
+                            headers=request_headers,
+                        ),
+                        attempt_budget,
+                    )
+                except (httpx.TransportError, TimeoutError) as exc:
+                    if isinstance(exc, TimeoutError):
+                        exc = httpx.ReadTimeout("no complete answer within the deadline")
+                    never_sent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+                    if once and not never_sent:
+                        raise self._uncertain(what, _describe_transport_error(exc)) from None
+                    await retry_or(_network_error(url, exc), self._retry.backoff(server_tries), f"{type(exc).__name__}")
+                    continue
                 status = response.status_code
                 if status == 429:
                     wait = rate_limit_wait(response.headers)
@@ -187,8 +217,8 @@ class PagerDutyClient:
                             "pdtray will try again then.",
                             retry_after=wait,
                         )
-                    if rate_tries < self._retry.max_rate_limit_retries:
-                        delay = wait if wait is not None else self._retry.backoff(rate_tries)
+                    delay = wait if wait is not None else self._retry.backoff(rate_tries)
+                    if rate_tries < self._retry.max_rate_limit_retries and self._clock() + delay <= give_up_at:
                         rate_tries += 1
                         log.info("rate limited on %s %s; waiting %.1fs", method, what, delay)
                         await self._sleep(delay)
@@ -198,51 +228,82 @@ class PagerDutyClient:
                         "pdtray will try again later.",
                         retry_after=wait,
                     )
-                if status in RETRYABLE_STATUSES and server_tries < self._retry.max_server_retries:
-                    delay = self._retry.backoff(server_tries)
-                    server_tries += 1
-                    log.info("HTTP %d on %s %s; retry in %.1fs", status, method, what, delay)
-                    await self._sleep(delay)
+                if status in RETRYABLE_STATUSES:
+                    if once:
+                        raise self._uncertain(what, f"HTTP {status}")
+                    await retry_or(
+                        error_for_response(response, what=what, me=me),
+                        self._retry.backoff(server_tries),
+                        f"HTTP {status}",
+                    )
                     continue
                 if status >= 400:
                     raise error_for_response(response, what=what, me=me)
                 if status == 204 or not response.content:
-                    return None
-                try:
-                    return response.json()
-                except ValueError:
+                    decoded: Any = None
+                else:
+                    try:
+                        decoded = response.json()
+                    except (ValueError, RecursionError):
+                        decoded = _UNREADABLE
+                problem = _shape_problem(decoded, shape, what, status)
+                if problem is None:
+                    return decoded
+                if once:
+                    # It was carried out (2xx); only the answer is unreadable. Sending it again would repeat it.
                     raise InvalidResponseError(
-                        f"PagerDuty's answer for {what} was not valid JSON (HTTP {status}); if a proxy sits "
-                        "between you and PagerDuty, check the API URL."
-                    ) from None
+                        f"PagerDuty accepted {what} (HTTP {status}), but its answer could not be read; check in "
+                        "PagerDuty before trying again."
+                    )
+                await retry_or(problem, self._retry.backoff(server_tries), f"unreadable answer (HTTP {status})")
+
+    def _uncertain(self, what: str, reason: str) -> UncertainOutcomeError:
+        return UncertainOutcomeError(
+            f"The answer to {what} was lost ({reason}), so PagerDuty may have carried it out. pdtray did not send "
+            "it again; check in PagerDuty before trying again."
+        )
 
     async def _get_object(
         self, path: str, key: str, *, what: str, params: Params | None = None, me: bool = False
     ) -> Json:
-        body = await self._send("GET", self.urls.rest + path, what=what, params=params, me=me)
-        return _field(body, key, dict, what)
+        body = await self._send("GET", self.urls.rest + path, what=what, params=params, me=me, shape=(key, dict))
+        return body[key]
 
     async def pages(self, path: str, key: str, *, what: str, params: Params | None = None) -> AsyncIterator[list[Json]]:
-        """Classic offset pagination, a page at a time, stopping at PagerDuty's 10,000 offset cap instead of
-        failing on it. Callers can work on each page while the next one is on its way."""
+        """Classic offset pagination, a page at a time; callers can work on each page while the next one is on its
+        way. A list that cannot be read to its end (PagerDuty's 10,000 offset cap, or an empty page that still says
+        ``more``) raises TruncatedListError after the last page it could read: never a silent short list."""
         offset = 0
         while True:
             limit = min(PAGE_LIMIT, OFFSET_CAP - offset)
             if limit <= 0:
-                log.warning("%s: stopped at PagerDuty's offset cap of %d results", what, OFFSET_CAP)
-                return
+                raise TruncatedListError(
+                    f"PagerDuty gives at most the first {OFFSET_CAP:,} {what} through its API; the rest could not "
+                    "be read.",
+                    partial=[],
+                )
             body = await self._send(
-                "GET", self.urls.rest + path, what=what, params={**(params or {}), "limit": limit, "offset": offset}
+                "GET",
+                self.urls.rest + path,
+                what=what,
+                params={**(params or {}), "limit": limit, "offset": offset},
+                shape=(key, list),
             )
-            page = _field(body, key, list, what)
+            page = body[key]
             yield page
-            if not page or not body.get("more"):
+            if not body.get("more"):
                 return
+            if not page:
+                raise TruncatedListError(
+                    f"PagerDuty said there were more {what} after the first {offset:,} but sent an empty page; "
+                    "the list is incomplete.",
+                    partial=[],
+                )
             # Advance by what came back: PagerDuty may return fewer than asked for.
             offset += len(page)
 
     async def _paginate(self, path: str, key: str, *, what: str, params: Params | None = None) -> list[Json]:
-        return [item async for page in self.pages(path, key, what=what, params=params) for item in page]
+        return await collect(self.pages(path, key, what=what, params=params))
 
     # -- REST endpoints ----------------------------------------------------------------------------------------
 
@@ -291,7 +352,7 @@ class PagerDutyClient:
 
     async def oncalls(self, **filters: Any) -> list[Json]:
         """All /oncalls rows for the filters of :meth:`oncall_pages`."""
-        return [row async for page in self.oncall_pages(**filters) for row in page]
+        return await collect(self.oncall_pages(**filters))
 
     async def incidents(
         self,
@@ -332,8 +393,12 @@ class PagerDutyClient:
             what=f"a new incident on service {service_id}",
             body={"incident": incident},
             headers={"From": from_email} if from_email else None,
+            once=True,
         )
         return _field(body, "incident", dict, "the new incident")
+
+    async def incident(self, incident_id: str) -> Json:
+        return await self._get_object(f"/incidents/{incident_id}", "incident", what=f"incident {incident_id}")
 
     async def update_incident(self, incident_id: str, *, status: str, from_email: str | None = None) -> Json:
         """Acknowledge or resolve; ``from_email`` is the ``From`` header account-level tokens must send."""
@@ -362,6 +427,7 @@ class PagerDutyClient:
             f"{self.urls.rest}/schedules/{schedule_id}/overrides",
             what=f"overrides on schedule {schedule_id}",
             body={"overrides": [override]},
+            once=True,
         )
         if not isinstance(body, list):
             raise InvalidResponseError(f"PagerDuty's answer for overrides on schedule {schedule_id} was not a list.")
@@ -385,7 +451,10 @@ class PagerDutyClient:
             event["dedup_key"] = dedup_key
         if action == "trigger":
             event["payload"] = {"summary": summary or "", "source": source or "pdtray", "severity": severity}
-        body = await self._send("POST", self.urls.events, what="an Events API v2 event", body=event, auth=False)
+        # Retried as a read would be only with a dedup_key: PagerDuty folds repeats of one key into one alert.
+        body = await self._send(
+            "POST", self.urls.events, what="an Events API v2 event", body=event, auth=False, once=not dedup_key
+        )
         if not isinstance(body, dict):
             raise InvalidResponseError("The Events API answer was not a JSON object.")
         return body
@@ -400,11 +469,67 @@ def _field(body: Any, key: str, kind: type, what: str) -> Any:
     return body[key]
 
 
+_UNREADABLE = object()
+
+
+def _shape_problem(body: Any, shape: tuple[str, type] | None, what: str, status: int) -> InvalidResponseError | None:
+    if body is _UNREADABLE:
+        return InvalidResponseError(
+            f"PagerDuty's answer for {what} was not valid JSON (HTTP {status}); if a proxy sits between you and "
+            "PagerDuty, check the API URL."
+        )
+    if shape is None:
+        return None
+    key, kind = shape
+    try:
+        _field(body, key, kind, what)
+    except InvalidResponseError as exc:
+        return exc
+    return None
+
+
+async def collect(pages: AsyncIterator[list[Json]]) -> list[Json]:
+    """Every item of a paginated list; a truncated one raises with what did arrive in ``partial``."""
+    items: list[Json] = []
+    try:
+        async for page in pages:
+            items.extend(page)
+    except TruncatedListError as exc:
+        raise TruncatedListError(str(exc), partial=items) from None
+    return items
+
+
+def _tls_problem(exc: BaseException) -> ssl.SSLError | None:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _network_error(url: str, exc: httpx.TransportError) -> NetworkError:
+    host = httpx.URL(url).host
+    tls = _tls_problem(exc)
+    if tls is not None:
+        reason = getattr(tls, "verify_message", None) or getattr(tls, "reason", None) or str(tls)
+        return TLSVerificationError(
+            f"The secure connection to {host} failed: {reason}. If your network inspects TLS traffic, its CA "
+            "must be in this computer's trust store (or point SSL_CERT_FILE at it); otherwise check the API URL."
+        )
+    return NetworkError(
+        f"Could not reach PagerDuty at {host} ({_describe_transport_error(exc)}). "
+        "Check the network connection, and the API URL or region in Settings."
+    )
+
+
 def _describe_transport_error(exc: httpx.TransportError) -> str:
     if isinstance(exc, httpx.TimeoutException):
         return "timed out"
     if isinstance(exc, httpx.ConnectError):
         return "connection failed"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return "the connection was closed mid-answer"
     return type(exc).__name__
 
 

@@ -142,6 +142,32 @@ class NetworkError(ServiceError):
     """No HTTP answer at all: DNS, refused connection, TLS or timeout."""
 
 
+class TLSVerificationError(NetworkError):
+    """The server's certificate was not trusted: a TLS-inspecting proxy, a missing CA, or the wrong host."""
+
+
+class UncertainOutcomeError(ServiceError):
+    """A write whose answer was lost after it may have reached PagerDuty (reset, timeout, 5xx).
+
+    It is never sent again automatically, because PagerDuty may have carried it out: a second page would page
+    twice. The message tells the person to check before trying again."""
+
+
+class MalformedTokenError(CredentialsError):
+    """The token holds a character no PagerDuty token has (a pasted zero-width space, a line break)."""
+
+
+class TruncatedListError(ServiceError):
+    """A list PagerDuty would not give in full (its 10,000 offset cap, or pages that stopped short).
+
+    ``partial`` holds what did arrive, so that a caller able to say "incomplete" can still use it; nobody may
+    present it as the whole list."""
+
+    def __init__(self, message: str, *, partial: list[object]) -> None:
+        super().__init__(message)
+        self.partial = partial
+
+
 class InvalidResponseError(ServiceError):
     """A 2xx answer whose body is not the JSON pdtray expects."""
 

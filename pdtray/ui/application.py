@@ -10,10 +10,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from collections.abc import Coroutine
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QObject, QTimer, QUrl
@@ -36,6 +37,7 @@ from pdtray.app.secrets import (
     KeyringUnavailableError,
     Token,
     TokenOrigin,
+    off_the_ui_thread,
     read_keyring_token,
     write_keyring_token,
 )
@@ -46,7 +48,14 @@ from pdtray.oncall import ScheduleOnCall, Timeline, User, by_schedule
 from pdtray.oncall.human_time import clock, format_at
 from pdtray.oncall.incidents import badge as incident_badge
 from pdtray.oncall.reminders import MyShift
-from pdtray.pagerduty import ConfigurationError, CredentialsError, PagerDutyError, TokenMissingError
+from pdtray.pagerduty import (
+    ConfigurationError,
+    CredentialsError,
+    MalformedTokenError,
+    PagerDutyError,
+    TokenMissingError,
+)
+from pdtray.pagerduty.token_format import check_token
 from pdtray.ui.actions_controller import ActionsController
 from pdtray.ui.icons import app_icon, tray_variant
 from pdtray.ui.notifications import Notifier
@@ -59,6 +68,8 @@ if TYPE_CHECKING:  # built on first use, so their modules are imported then too
     from pdtray.ui.settings_dialog import SettingsDialog, TokenStatus
 
 log = logging.getLogger(__name__)
+#: how long "Settings…" waits for the keyring to say whether a token is stored before it opens without knowing
+SETTINGS_KEYRING_WAIT = 3.0
 MINUTE_MS = 60_000
 
 
@@ -73,6 +84,7 @@ class TrayApplication(QObject):
         self.settings_warnings = list(loaded.warnings)
         for warning in self.settings_warnings:
             log.warning("%s", warning)
+        self._tasks: set[asyncio.Future[None]] = set()
         self.session = Session(self._connect)
         self.refresh = RefreshService(
             self.session,
@@ -389,6 +401,7 @@ class TrayApplication(QObject):
     # -- settings -----------------------------------------------------------------------------------------------
 
     def token_status(self) -> TokenStatus:
+        """Reads the keyring: call it off the UI thread (see :meth:`open_settings`)."""
         from pdtray.ui.settings_dialog import TokenStatus
 
         if os.environ.get(TOKEN_ENV, "").strip():
@@ -403,9 +416,25 @@ class TrayApplication(QObject):
             self.settings_dialog.raise_()
             self.settings_dialog.activateWindow()
             return
+        self._spawn(self._open_settings(first_run))
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(work)
+        self._tasks.add(task)  # asyncio keeps only weak references to tasks
+        task.add_done_callback(self._tasks.discard)
+
+    async def _open_settings(self, first_run: bool) -> None:
         from pdtray.ui.settings_dialog import SettingsDialog, TokenStatus
 
-        status = TokenStatus(demo=True) if self.demo else self.token_status()
+        if self.demo:
+            status = TokenStatus(demo=True)
+        else:
+            try:
+                status = await off_the_ui_thread(self.token_status, timeout=SETTINGS_KEYRING_WAIT)
+            except KeyringUnavailableError as exc:
+                status = TokenStatus(keyring_problem=str(exc))
+        if self.settings_dialog is not None and self.settings_dialog.isVisible():
+            return  # opened twice while the keyring was being asked
         # The desktop's own startup settings may have changed it since: show what will really happen at login.
         shown = replace(self.settings, launch_at_login=self.autostart.is_enabled())
         dialog = SettingsDialog(
@@ -427,13 +456,19 @@ class TrayApplication(QObject):
         dialog.activateWindow()
 
     def _test_connection(self, token: str | None, region: str, url: str) -> None:
-        dialog = self.settings_dialog
+        self._spawn(self._test_connection_async(token, region, url))
+
+    async def _test_connection_async(self, token: str | None, region: str, url: str) -> None:
         try:
             typed = Token(token, TokenOrigin.KEYRING) if token else None
-            connection = resolve_connection(replace(self.settings, region=region, api_url=url), token=typed)
+            settings = replace(self.settings, region=region, api_url=url)
+            # without a typed token this reads the keyring
+            connection = await off_the_ui_thread(lambda: resolve_connection(settings, token=typed))
+            if typed is not None:
+                check_token(typed.value)
         except PagerDutyError as exc:
-            if dialog is not None:
-                dialog.show_test_result(False, str(exc))
+            if self.settings_dialog is not None:
+                self.settings_dialog.show_test_result(False, str(exc))
             return
         self.tester.start(connection)
 
@@ -442,11 +477,15 @@ class TrayApplication(QObject):
             self.settings_dialog.show_test_result(result.ok, result.message)
 
     def _save_from_dialog(self, settings: Settings, token: str | None) -> None:
+        self._spawn(self._save_from_dialog_async(settings, token))
+
+    async def _save_from_dialog_async(self, settings: Settings, token: str | None) -> None:
         dialog = self.settings_dialog
         if token is not None:
             try:
-                write_keyring_token(token)
-            except KeyringUnavailableError as exc:
+                check_token(token)
+                await off_the_ui_thread(lambda: write_keyring_token(token))
+            except (KeyringUnavailableError, MalformedTokenError) as exc:
                 if dialog is not None:
                     dialog.show_save_error(str(exc))
                 return
@@ -522,7 +561,7 @@ class TrayApplication(QObject):
 
     async def _handover(self, shift: MyShift) -> User | None:
         assert shift.schedule_id is not None
-        return await queries.handover(self.session.client(), shift.schedule_id, shift.start)
+        return await queries.handover((await self.session.client()), shift.schedule_id, shift.start)
 
     def _notification_state_path(self) -> Path:
         name = "notifications-demo.json" if self.demo else "notifications.json"
