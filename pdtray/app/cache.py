@@ -127,6 +127,7 @@ def save(path: Path, snapshot: Snapshot | None, schedules: tuple[Schedule, ...],
         }
         if snapshot.incidents is not None:
             data["snapshot"]["incidents"] = [incident_to_json(i) for i in snapshot.incidents]
+            data["snapshot"]["incidents_at"] = to_iso(snapshot.incidents_at)
     write_atomically(path, json.dumps(data).encode())
 
 

@@ -22,10 +22,12 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from pdtray.app import cache, queries
 from pdtray.app.refresh_state import RefreshState
 from pdtray.app.session import Session
+from pdtray.app.snapshot import Snapshot
 from pdtray.oncall import User
 from pdtray.pagerduty import (
     ConfigurationError,
     CredentialsError,
+    NetworkError,
     PagerDutyError,
     RateLimitedError,
     ServiceError,
@@ -36,8 +38,12 @@ log = logging.getLogger(__name__)
 SCHEDULES_EVERY = timedelta(hours=1)
 FIRST_BACKOFF = 30.0
 MAX_BACKOFF = 15 * 60.0
+MAX_DELAY = 3600.0
 #: credentials do not fix themselves: look again now and then, and at once when the settings change
 CREDENTIALS_RETRY = 5 * 60.0
+#: a whole refresh (a dozen requests with their retries) gives up after this, so that a server trickling bytes or
+#: never answering shows as a problem instead of "Loading…" for ever
+REFRESH_DEADLINE = 150.0
 WAKE_CHECK_MS = 10_000
 #: how far the wall clock may run ahead of the monotonic one between two checks before it counts as a wake
 WAKE_SLACK = 20.0
@@ -145,7 +151,14 @@ class RefreshService(QObject):
             client = await self._session.client()
             now = self._clock()
             # Who is on call first: the tooltip can show it before the (rarely changing) schedule list arrives.
-            snapshot = await queries.full_refresh(client, now, user=self._me)
+            try:
+                snapshot = await asyncio.wait_for(queries.full_refresh(client, now, user=self._me), REFRESH_DEADLINE)
+            except TimeoutError:
+                raise NetworkError(
+                    f"PagerDuty did not finish answering within {REFRESH_DEADLINE:.0f} s; the network or a proxy "
+                    "may be very slow. pdtray will try again."
+                ) from None
+            snapshot = self._carry_incidents_over(snapshot)
             self._me = snapshot.mine.user
             self._failures = 0
             stale_list = self.state.schedules_at is None or now - self.state.schedules_at >= SCHEDULES_EVERY
@@ -161,7 +174,8 @@ class RefreshService(QObject):
             raise
         except RateLimitedError as exc:
             self._failures += 1
-            delay = exc.retry_after if exc.retry_after is not None else backoff_delay(self._failures)
+            # never sooner than the usual backoff: a server answering "retry after 0" for ever would make a hot loop
+            delay = max(exc.retry_after or 0.0, backoff_delay(self._failures))
             self._fail(exc)
         except (CredentialsError, ConfigurationError) as exc:
             self._session.reset()
@@ -184,12 +198,20 @@ class RefreshService(QObject):
         else:
             self._schedule(delay)
 
+    def _carry_incidents_over(self, snapshot: Snapshot) -> Snapshot:
+        """My incidents could not be read this time: keep the last ones (with their age) instead of none."""
+        previous = self.state.snapshot
+        if snapshot.incidents is not None or previous is None or previous.incidents is None:
+            return snapshot
+        return replace(snapshot, incidents=previous.incidents, incidents_at=previous.incidents_at or previous.taken_at)
+
     def _fail(self, exc: PagerDutyError) -> None:
         log.warning("refresh failed: %s", exc)
         self._publish(error=exc, refreshing=False)
 
     def _schedule(self, delay: float) -> None:
-        self._timer.start(max(1, int(delay * 1000)))
+        delay = min(max(delay, 1.0), MAX_DELAY)  # QTimer takes a 32-bit count of milliseconds
+        self._timer.start(int(delay * 1000))
         self._publish(next_at=self._clock() + timedelta(seconds=delay))
 
     def _publish(self, **changes: object) -> None:

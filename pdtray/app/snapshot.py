@@ -18,3 +18,6 @@ class Snapshot:
     mine: MyShifts
     #: my open incidents; None when they could not be fetched (the on-call data is still good)
     incidents: tuple[Incident, ...] | None = None
+    #: when ``incidents`` were read, if earlier than ``taken_at``: this refresh could not read them, and the last
+    #: good list is carried over (shown as such) rather than shown as "no incidents"
+    incidents_at: datetime | None = None

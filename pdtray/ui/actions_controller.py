@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 from pdtray.app import actions
 from pdtray.app.action_runner import ActionRunner
 from pdtray.app.refresh import RefreshService
-from pdtray.app.secrets import KeyringUnavailableError, stored_routing_key, write_routing_key
+from pdtray.app.secrets import KeyringUnavailableError, off_the_ui_thread, stored_routing_key, write_routing_key
 from pdtray.app.session import Session
 from pdtray.app.snapshot import Snapshot
 from pdtray.oncall.human_time import format_at
@@ -30,6 +30,7 @@ from pdtray.oncall.models import Ref
 from pdtray.oncall.take_shift import NothingToTake, shift_to_take
 
 if TYPE_CHECKING:
+    from pdtray.pagerduty.client import PagerDutyClient
     from pdtray.ui.page_dialog import PageDialog
     from pdtray.ui.popup import Popup
 
@@ -67,6 +68,7 @@ class ActionsController(QObject):
         self._reload_timeline = reload_timeline
         self.shown: dict[str, _Shown] = {}
         self.page_dialog: PageDialog | None = None
+        self._dedup_keys: dict[tuple[str, str], str] = {}
         self._boxes: list[QWidget] = []  # non-modal message boxes, held while open
 
     # -- incidents ----------------------------------------------------------------------------------------------
@@ -115,35 +117,40 @@ class ActionsController(QObject):
             return
         from pdtray.ui.page_dialog import PageDialog
 
-        dialog = PageDialog(_has_saved_key)
+        dialog = PageDialog()
         dialog.send_requested.connect(self._page)
         self.page_dialog = dialog
-        self.runner.run(("services",), actions.services)
+        self.runner.run(("services",), _services_with_saved_keys)
         dialog.open()
         dialog.raise_()
         dialog.activateWindow()
 
     def _page(self, service: Ref, summary: str, severity: str, typed_key: str | None, remember: bool) -> None:
-        key = typed_key
-        if typed_key and remember:
-            try:
-                write_routing_key(service.id, typed_key)
-            except KeyringUnavailableError as exc:
-                log.warning("integration key not saved: %s", exc.reason)
-        if key is None:
-            key = stored_routing_key(service.id)
+        # One key per intent: pressing "Page" again for the same service and words (after an answer that was lost,
+        # say) reuses it, so that the Events API folds both into one alert instead of paging twice.
+        dedup_key = self._dedup_keys.setdefault((service.id, summary.strip()), actions.new_dedup_key())
         sender = self._me_email()
-        self.runner.run(
-            ("page", service.name),
-            lambda client: actions.page_on_call(
+
+        async def page(client: PagerDutyClient) -> actions.PageResult:
+            key = typed_key
+            if typed_key and remember:
+                try:
+                    await off_the_ui_thread(lambda: write_routing_key(service.id, typed_key))
+                except KeyringUnavailableError as exc:
+                    log.warning("integration key not saved: %s", exc.reason)
+            if key is None:
+                key = await _saved_routing_key(service.id)
+            return await actions.page_on_call(
                 client,
                 service_id=service.id,
                 summary=summary,
                 severity=severity,
                 routing_key=key,
                 from_email=sender,
-            ),
-        )
+                dedup_key=dedup_key,
+            )
+
+        self.runner.run(("page", service.name), page)
 
     # -- take a shift -------------------------------------------------------------------------------------------
 
@@ -216,8 +223,9 @@ class ActionsController(QObject):
             self.refresh.refresh_now()
             self._render()
         elif kind == "services" and self.page_dialog is not None:
-            assert isinstance(result, list)
-            self.page_dialog.set_services(result)
+            assert isinstance(result, tuple)
+            found, saved = result
+            self.page_dialog.set_services(found, saved_keys=saved)
         elif kind == "page" and self.page_dialog is not None:
             assert isinstance(result, actions.PageResult)
             if result.incident is not None:
@@ -266,5 +274,20 @@ class ActionsController(QObject):
         box.open()
 
 
-def _has_saved_key(service_id: str) -> bool:
-    return stored_routing_key(service_id) is not None
+async def _saved_routing_key(service_id: str) -> str | None:
+    """A locked, missing or silent keyring means "no key": paging then goes through REST with the token."""
+    try:
+        return await off_the_ui_thread(lambda: stored_routing_key(service_id))
+    except KeyringUnavailableError:
+        return None
+
+
+async def _services_with_saved_keys(client: PagerDutyClient) -> tuple[list[Ref], set[str]]:
+    """The services, and which of them have an integration key in the keyring (read off the UI thread, so that
+    the dialog can say how a page will go without a D-Bus round trip per service on the UI's path)."""
+    found = await actions.services(client)
+    try:
+        saved = await off_the_ui_thread(lambda: {s.id for s in found if stored_routing_key(s.id)})
+    except KeyringUnavailableError:
+        saved = set()
+    return found, saved

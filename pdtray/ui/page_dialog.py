@@ -7,7 +7,7 @@ keyring like the token. The dialog asks the app for everything (``send_requested
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -32,10 +32,10 @@ class PageDialog(QDialog):
     #: service, summary, severity, routing key typed (None: use the saved one or the REST API), remember it
     send_requested = Signal(object, str, str, object, bool)
 
-    def __init__(self, has_saved_key: Callable[[str], bool], parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._has_saved_key = has_saved_key
-        self._saved: dict[str, bool] = {}
+        #: services whose integration key is in the keyring (the controller reads it off the UI thread)
+        self._saved: set[str] = set()
         self.setWindowTitle("Page the on-call — pdtray")
         self.setMinimumWidth(440)
         self.services: list[Ref] = []
@@ -74,8 +74,9 @@ class PageDialog(QDialog):
         self._confirmation: QMessageBox | None = None
         self._update()
 
-    def set_services(self, services: Sequence[Ref]) -> None:
+    def set_services(self, services: Sequence[Ref], *, saved_keys: set[str] | None = None) -> None:
         self.services = list(services)
+        self._saved = set(saved_keys or ())
         self.service.clear()
         for ref in self.services:
             self.service.addItem(ref.name, ref.id)
@@ -102,10 +103,7 @@ class PageDialog(QDialog):
         self.send.setEnabled(service is not None and bool(self.summary.text().strip()))
 
     def _saved_key(self, service_id: str) -> bool:
-        """Asked once per service: a keyring read can be a D-Bus round trip."""
-        if service_id not in self._saved:
-            self._saved[service_id] = self._has_saved_key(service_id)
-        return self._saved[service_id]
+        return service_id in self._saved
 
     def _confirm(self) -> None:
         service = self.chosen()

@@ -11,8 +11,9 @@ from datetime import datetime, timedelta, tzinfo
 
 from pdtray.app.refresh_state import RefreshState
 from pdtray.app.settings import Settings
+from pdtray.app.snapshot import Snapshot
 from pdtray.oncall import Ref, ScheduleOnCall, by_schedule, incidents
-from pdtray.oncall.human_time import clock
+from pdtray.oncall.human_time import clock, format_at
 from pdtray.oncall.status import OnCallState, default_watched, on_call_state
 from pdtray.oncall.summary import tooltip_text
 from pdtray.pagerduty.errors import (
@@ -80,6 +81,15 @@ def watched_refs(state: RefreshState, settings: Settings) -> list[Ref]:
     return [known[i] for i in ids if i in known]
 
 
+def _incidents_line(snapshot: Snapshot, now: datetime, tz: tzinfo | None) -> str | None:
+    if snapshot.incidents is None:  # never read (a token without access to incidents): nothing to claim
+        return None
+    line = incidents.tooltip_line(snapshot.incidents)
+    if snapshot.incidents_at is not None and snapshot.incidents_at < snapshot.taken_at:
+        line = (line or "No open incidents assigned to you") + f" (as of {format_at(snapshot.incidents_at, now, tz)})"
+    return line
+
+
 def tray_look(
     state: RefreshState,
     settings: Settings,
@@ -104,7 +114,7 @@ def tray_look(
         updated_at=snapshot.taken_at,
         stale=state.stale,
         problem=problem,
-        incidents=incidents.tooltip_line(snapshot.incidents or ()),
+        incidents=_incidents_line(snapshot, now, tz),
     )
     icon = PROBLEM if problem else on_call_state(snapshot.mine, now, soon).value
     count, urgent = incidents.badge(snapshot.incidents or ())
