@@ -124,6 +124,7 @@ def save(path: Path, snapshot: Snapshot | None, schedules: tuple[Schedule, ...],
             "me": _user(snapshot.mine.user),
             "my_now": [row_to_json(r) for r in snapshot.mine.on_call_now],
             "my_upcoming": [row_to_json(r) for r in snapshot.mine.upcoming],
+            "complete": snapshot.complete,
         }
         if snapshot.incidents is not None:
             data["snapshot"]["incidents"] = [incident_to_json(i) for i in snapshot.incidents]

@@ -31,7 +31,7 @@ from pdtray.oncall import (
 )
 from pdtray.oncall.incidents import OPEN_STATUSES, Incident, decode_incidents, ordered
 from pdtray.oncall.models import User
-from pdtray.pagerduty.errors import AccessDeniedError, InvalidResponseError, NotFoundError
+from pdtray.pagerduty.errors import AccessDeniedError, InvalidResponseError, NotFoundError, TruncatedListError
 
 log = logging.getLogger(__name__)
 
@@ -44,11 +44,29 @@ def _invalid(what: str, exc: DecodeError) -> InvalidResponseError:
 
 
 async def schedules(client: PagerDutyClient, *, query: str | None = None) -> list[Schedule]:
-    raw = await client.schedules(query=query)
+    """The account's schedules; a list cut short by PagerDuty's offset cap raises TruncatedListError with the
+    decoded schedules that did arrive in ``partial``."""
+    try:
+        raw = await client.schedules(query=query)
+    except TruncatedListError as exc:
+        raise TruncatedListError(str(exc), partial=_decode_schedules(exc.partial)) from None
+    return _decode_schedules(raw)
+
+
+def _decode_schedules(raw: list[Any]) -> list[Schedule]:
     try:
         return [decode_schedule(item) for item in raw]
     except DecodeError as exc:
         raise _invalid("schedules", exc) from None
+
+
+async def schedule_exists(client: PagerDutyClient, schedule_id: str) -> bool:
+    """Asked of the schedule itself, not looked up in the list, which a large account cannot read whole."""
+    try:
+        await client.schedule(schedule_id)
+    except NotFoundError:
+        return False
+    return True
 
 
 async def _decoded_oncalls(pages: AsyncIterator[list[dict[str, Any]]], what: str) -> list[OnCall]:
@@ -68,6 +86,27 @@ async def on_call_now(client: PagerDutyClient, now: datetime, *, schedule_ids: I
     since, until = now_window(now)
     pages = client.oncall_pages(since=since, until=until, schedule_ids=schedule_ids, include_users=True)
     return active_rows(await _decoded_oncalls(pages, "on-call entries"), now)
+
+
+async def on_call_now_at_least_for(
+    client: PagerDutyClient, now: datetime, watched: Iterable[str]
+) -> tuple[list[OnCall], bool]:
+    """Everyone on call now, and whether that is everyone.
+
+    An account with more on-call rows than PagerDuty's 10,000 offset cap cannot be read whole; then the rows that
+    did arrive are kept, the watched schedules are asked for by ID (so that none of them is silently missing), and
+    the answer says it is incomplete."""
+    try:
+        return await on_call_now(client, now), True
+    except TruncatedListError as exc:
+        log.warning("%s", exc)
+        try:
+            partial = decode_oncalls(exc.partial)
+        except DecodeError as bad:
+            raise _invalid("on-call entries", bad) from None
+    wanted = list(dict.fromkeys(watched))
+    extra = await on_call_now(client, now, schedule_ids=wanted) if wanted else []
+    return active_rows([*partial, *extra], now), False
 
 
 async def me(client: PagerDutyClient) -> User:
@@ -125,21 +164,23 @@ async def my_incidents(client: PagerDutyClient, user: User) -> list[Incident]:
         raise _invalid("your incidents", exc) from None
 
 
-async def full_refresh(client: PagerDutyClient, now: datetime, *, user: User | None = None) -> Snapshot:
+async def full_refresh(
+    client: PagerDutyClient, now: datetime, *, user: User | None = None, watched: Iterable[str] = ()
+) -> Snapshot:
     """What the tray needs every poll. Pass ``user`` once known: who "me" is does not change between polls.
 
     The incidents are asked for last, and their failure (a token without access to incidents, say) leaves the
     on-call answer standing: the snapshot then says it does not know them."""
-    rows = await on_call_now(client, now)
+    rows, complete = await on_call_now_at_least_for(client, now, watched)
     who = user or await me(client)
     mine = await shifts_of(client, who, now)
     incidents: tuple[Incident, ...] | None
     try:
         incidents = tuple(await my_incidents(client, who))
-    except (AccessDeniedError, InvalidResponseError, NotFoundError) as exc:
+    except (AccessDeniedError, InvalidResponseError, NotFoundError, TruncatedListError) as exc:
         log.warning("could not fetch your incidents: %s", exc)
         incidents = None
-    return Snapshot(taken_at=now, on_call_now=tuple(rows), mine=mine, incidents=incidents)
+    return Snapshot(taken_at=now, on_call_now=tuple(rows), mine=mine, incidents=incidents, complete=complete)
 
 
 __all__ = ["Snapshot", "full_refresh", "me", "my_incidents", "on_call_now", "schedules", "shifts_of", "timeline"]

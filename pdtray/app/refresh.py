@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,6 +31,7 @@ from pdtray.pagerduty import (
     PagerDutyError,
     RateLimitedError,
     ServiceError,
+    TruncatedListError,
 )
 
 log = logging.getLogger(__name__)
@@ -66,12 +67,15 @@ class RefreshService(QObject):
         cache_path: Path | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         initial: RefreshState | None = None,
+        watched: Callable[[], Iterable[str]] = tuple,
         parent: QObject | None = None,
     ) -> None:
         """``initial``: a state already read from the cache (the early tray did), so start() need not read it."""
         super().__init__(parent)
         self._session = session
         self._initial = initial
+        #: the watched schedules' IDs: asked for by ID when the account is too large to read whole
+        self._watched = watched
         self._poll = poll_interval
         self._cache_path = cache_path
         self._clock = clock
@@ -152,7 +156,8 @@ class RefreshService(QObject):
             now = self._clock()
             # Who is on call first: the tooltip can show it before the (rarely changing) schedule list arrives.
             try:
-                snapshot = await asyncio.wait_for(queries.full_refresh(client, now, user=self._me), REFRESH_DEADLINE)
+                asked = queries.full_refresh(client, now, user=self._me, watched=self._watched())
+                snapshot = await asyncio.wait_for(asked, REFRESH_DEADLINE)
             except TimeoutError:
                 raise NetworkError(
                     f"PagerDuty did not finish answering within {REFRESH_DEADLINE:.0f} s; the network or a proxy "
@@ -164,7 +169,11 @@ class RefreshService(QObject):
             stale_list = self.state.schedules_at is None or now - self.state.schedules_at >= SCHEDULES_EVERY
             if self._want_schedules or stale_list:
                 self._publish(snapshot=snapshot, error=None, from_cache=False)
-                schedules = tuple(await queries.schedules(client))
+                try:
+                    schedules = tuple(await queries.schedules(client))
+                except TruncatedListError as exc:
+                    log.warning("%s", exc)
+                    schedules = tuple(exc.partial)  # type: ignore[arg-type]
                 self._want_schedules = False
                 self._publish(schedules=schedules, schedules_at=now)
             self._publish(snapshot=snapshot, error=None, from_cache=False)

@@ -21,3 +21,6 @@ class Snapshot:
     #: when ``incidents`` were read, if earlier than ``taken_at``: this refresh could not read them, and the last
     #: good list is carried over (shown as such) rather than shown as "no incidents"
     incidents_at: datetime | None = None
+    #: False when the account has more on-call rows than PagerDuty lets a client read (its 10,000 offset cap):
+    #: the watched schedules are complete, others may be missing
+    complete: bool = True

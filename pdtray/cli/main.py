@@ -134,8 +134,14 @@ Result = tuple[Any, str]  # (what --json prints, what a person reads)
 
 
 async def cmd_schedules(ctx: CommandContext, args: argparse.Namespace) -> Result:
+    from pdtray.pagerduty import TruncatedListError
+
     async with ctx.connection.client() as client:
-        items = await queries.schedules(client)
+        try:
+            items = await queries.schedules(client)
+        except TruncatedListError as exc:
+            items = list(exc.partial)  # type: ignore[arg-type]
+            print(f"pdtray: warning: {exc} Use `pdtray timeline ID` or the web UI for the others.", file=sys.stderr)
     return [output.schedule_json(s) for s in items], output.schedules_text(items)
 
 
@@ -149,8 +155,7 @@ async def cmd_oncall(ctx: CommandContext, args: argparse.Namespace) -> Result:
 
 async def _check_schedules_exist(client: Any, schedule_ids: Sequence[str], now: datetime) -> None:
     """/oncalls silently ignores unknown schedule IDs; a typo should say so instead of "nobody on call"."""
-    known = {s.id for s in await queries.schedules(client)}
-    missing = [s for s in schedule_ids if s not in known]
+    missing = [s for s in dict.fromkeys(schedule_ids) if not await queries.schedule_exists(client, s)]
     if missing:
         from pdtray.pagerduty import NotFoundError
 

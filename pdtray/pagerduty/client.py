@@ -318,9 +318,14 @@ class PagerDutyClient:
         return await self._paginate("/schedules", "schedules", what="schedules", params={"query": query})
 
     async def schedule(
-        self, schedule_id: str, *, since: datetime, until: datetime, time_zone: str | None = None
+        self,
+        schedule_id: str,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        time_zone: str | None = None,
     ) -> Json:
-        """One schedule with ``final_schedule.rendered_schedule_entries`` between since and until."""
+        """One schedule, with ``final_schedule.rendered_schedule_entries`` between since and until if given."""
         return await self._get_object(
             f"/schedules/{schedule_id}",
             "schedule",

@@ -91,6 +91,7 @@ class TrayApplication(QObject):
             poll_interval=self.settings.poll_interval,
             cache_path=self._cache_path(),
             initial=early.state if early is not None else None,
+            watched=lambda: [ref.id for ref in watched_refs(self.refresh.state, self.settings)],
         )
 
         self.timelines = TimelineLoader(self.session, parent=self)

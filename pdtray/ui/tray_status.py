@@ -82,11 +82,16 @@ def watched_refs(state: RefreshState, settings: Settings) -> list[Ref]:
 
 
 def _incidents_line(snapshot: Snapshot, now: datetime, tz: tzinfo | None) -> str | None:
-    if snapshot.incidents is None:  # never read (a token without access to incidents): nothing to claim
-        return None
-    line = incidents.tooltip_line(snapshot.incidents)
-    if snapshot.incidents_at is not None and snapshot.incidents_at < snapshot.taken_at:
-        line = (line or "No open incidents assigned to you") + f" (as of {format_at(snapshot.incidents_at, now, tz)})"
+    """The incident line, and any caveat about what this refresh could not read."""
+    line: str | None = None
+    if snapshot.incidents is not None:  # None: never read (a token without access to incidents): nothing to claim
+        line = incidents.tooltip_line(snapshot.incidents)
+        if snapshot.incidents_at is not None and snapshot.incidents_at < snapshot.taken_at:
+            as_of = format_at(snapshot.incidents_at, now, tz)
+            line = (line or "No open incidents assigned to you") + f" (as of {as_of})"
+    if not snapshot.complete:
+        caveat = "Account too large to read whole: only watched schedules are complete"
+        line = f"{line}\n{caveat}" if line else caveat
     return line
 
 
