@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pdtray.app.atomic_file import write_atomically
+from pdtray.app.json_file import SHAPE_ERRORS, UnusableFileError, move_aside, read_json_object
 from pdtray.app.paths import cache_dir
 from pdtray.app.settings import Settings
 from pdtray.app.snapshot import Snapshot
@@ -133,9 +134,10 @@ def save(path: Path, snapshot: Snapshot | None, schedules: tuple[Schedule, ...],
 
 
 def load(path: Path) -> CachedState | None:
+    """The cached state, or None. A cache of the wrong shape is moved aside (it is only a head start)."""
     try:
-        data = json.loads(path.read_bytes())
-        if data.get("format") != FORMAT:
+        data = read_json_object(path)
+        if data is None or data.get("format") != FORMAT:
             return None
         schedules = tuple(Schedule(**{**s, "member_ids": tuple(s["member_ids"])}) for s in data["schedules"])
         snapshot = None
@@ -150,10 +152,28 @@ def load(path: Path) -> CachedState | None:
                     upcoming=tuple(row_from_json(r) for r in raw["my_upcoming"]),
                 ),
                 incidents=tuple(incident_from_json(i) for i in raw["incidents"]) if "incidents" in raw else None,
+                incidents_at=parse_optional(raw.get("incidents_at")),
+                complete=raw.get("complete", True) is not False,
             )
+            _check_types(snapshot)
         return CachedState(snapshot, schedules, parse_optional(data.get("schedules_at")))
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except OSError as exc:
         log.warning("ignoring unreadable cache %s: %s", path, exc)
         return None
+    except (UnusableFileError, *SHAPE_ERRORS) as exc:
+        log.warning("ignoring the cache %s (%s); %s", path, exc, move_aside(path))
+        return None
+
+
+def _check_types(snapshot: Snapshot) -> None:
+    """Dataclasses take any value: a name that is a number would only fail later, in the middle of drawing."""
+    for row in (*snapshot.on_call_now, *snapshot.mine.on_call_now, *snapshot.mine.upcoming):
+        if not isinstance(row.user.name, str) or not isinstance(row.escalation_level, int):
+            raise TypeError("an on-call row of the wrong shape")
+        if not isinstance(row.escalation_policy.name, str) or (
+            row.schedule is not None and not isinstance(row.schedule.name, str)
+        ):
+            raise TypeError("an on-call row of the wrong shape")
+    for incident in snapshot.incidents or ():
+        if not isinstance(incident.title, str) or not isinstance(incident.number, int):
+            raise TypeError("an incident of the wrong shape")

@@ -15,6 +15,7 @@ from typing import Any
 
 from pdtray.app.atomic_file import write_atomically
 from pdtray.app.cache import row_from_json, row_to_json
+from pdtray.app.json_file import SHAPE_ERRORS, UnusableFileError, move_aside, read_json_object
 from pdtray.app.paths import config_dir
 from pdtray.oncall import OnCall
 from pdtray.oncall.timestamps import parse_optional, parse_timestamp, to_iso
@@ -43,18 +44,27 @@ def state_path(directory: Path | None = None) -> Path:
 
 def load_state(path: Path) -> NotificationState:
     try:
-        data = json.loads(path.read_bytes())
+        data = read_json_object(path)
+        if data is None:
+            return NotificationState()
+        sent = data.get("sent", {})
+        rows = data.get("rows", [])
+        if not isinstance(sent, dict) or not all(isinstance(k, str) for k in sent) or not isinstance(rows, list):
+            raise TypeError("'sent' must map keys to times and 'rows' must be a list")
         return NotificationState(
-            sent={k: parse_timestamp(v) for k, v in data.get("sent", {}).items()},
-            rows=[row_from_json(r) for r in data.get("rows", [])],
+            sent={k: parse_timestamp(v) for k, v in sent.items()},
+            rows=[row_from_json(r) for r in rows],
             window_end=parse_optional(data.get("window_end")),
             paused_until=parse_optional(data.get("paused_until")),
         )
-    except FileNotFoundError:
-        return NotificationState()
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        # Starting afresh may repeat a reminder; refusing to start would lose all of them.
+    except OSError as exc:
         log.warning("could not read %s (%s); starting with no record of sent notifications", path, exc)
+        return NotificationState()
+    except (UnusableFileError, *SHAPE_ERRORS) as exc:
+        # Starting afresh may repeat a reminder; refusing to start would lose all of them.
+        log.warning(
+            "could not use %s (%s; %s); starting with no record of sent notifications", path, exc, move_aside(path)
+        )
         return NotificationState()
 
 

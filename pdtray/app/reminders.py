@@ -48,6 +48,8 @@ class OutgoingNotice:
 
 class ReminderScheduler(QObject):
     notify = Signal(object)  # OutgoingNotice
+    #: what went wrong keeping the record of sent notifications ("" once it works again)
+    save_failed = Signal(str)
 
     def __init__(
         self,
@@ -234,3 +236,10 @@ class ReminderScheduler(QObject):
             save_state(self._path, self.state, now)
         except OSError as exc:
             log.warning("could not record sent notifications in %s: %s", self._path, exc)
+            self.save_failed.emit(
+                f"Could not record sent notifications and the pause in {self._path.parent} "
+                f"({exc.strerror or exc}): after a restart a reminder may come again and a pause may be lost. "
+                "Free some disk space or check the folder's permissions."
+            )
+        else:
+            self.save_failed.emit("")

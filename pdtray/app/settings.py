@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pdtray.app.atomic_file import write_atomically
+from pdtray.app.json_file import UnusableFileError, move_aside, read_json_object
 from pdtray.app.paths import config_dir
 
 SETTINGS_FILE = "settings.json"
@@ -186,26 +187,17 @@ def settings_path(directory: Path | None = None) -> Path:
 def load_settings(directory: Path | None = None, *, clock: Callable[[], datetime] = datetime.now) -> LoadedSettings:
     path = settings_path(directory)
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return LoadedSettings(Settings())
+        data = read_json_object(path)
     except OSError as exc:
         return LoadedSettings(Settings(), (f"Could not read {path} ({exc.strerror}); using default settings.",))
-    try:
-        data = json.loads(raw.decode("utf-8"))
-        if not isinstance(data, dict):
-            raise ValueError("not a JSON object")
-    except (UnicodeDecodeError, ValueError):
-        aside = path.with_name(f"{path.name}.corrupt-{clock().strftime('%Y%m%d-%H%M%S')}")
-        try:
-            path.replace(aside)
-            kept = f"it was kept as {aside.name}"
-        except OSError:
-            kept = "it could not be moved aside"
+    except UnusableFileError as exc:
+        kept = move_aside(path, clock)
         return LoadedSettings(
             Settings(),
-            (f"The settings file {path} was not readable and {kept}; default settings are in use.",),
+            (f"The settings file {path} was not readable ({exc}) and {kept}; default settings are in use.",),
         )
+    if data is None:
+        return LoadedSettings(Settings())
     values: dict[str, Any] = {}
     warnings = []
     for f in fields(Settings):
@@ -227,6 +219,18 @@ def _clause(exc: ValueError) -> str:
 def save_settings(settings: Settings, directory: Path | None = None) -> Path:
     payload = json.dumps(asdict(settings), indent=2, sort_keys=True).encode() + b"\n"
     return write_atomically(settings_path(directory), payload)
+
+
+def merged_with_disk(before: Settings, after: Settings, directory: Path | None = None) -> Settings:
+    """``after`` (this process's change of ``before``) applied to what is on disk now, field by field.
+
+    Someone may have edited settings.json while pdtray ran (by hand, or a second profile's tool): a field this
+    process did not change keeps the file's value instead of being overwritten with the old one."""
+    on_disk = load_settings(directory).settings
+    changes = {
+        f.name: getattr(after, f.name) for f in fields(Settings) if getattr(after, f.name) != getattr(before, f.name)
+    }
+    return replace(on_disk, **changes)
 
 
 def updated(settings: Settings, **changes: Any) -> Settings:

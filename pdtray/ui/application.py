@@ -42,7 +42,7 @@ from pdtray.app.secrets import (
     write_keyring_token,
 )
 from pdtray.app.session import Session
-from pdtray.app.settings import Settings, load_settings, save_settings, updated
+from pdtray.app.settings import Settings, load_settings, merged_with_disk, save_settings, updated
 from pdtray.app.timelines import TimelineLoader
 from pdtray.oncall import ScheduleOnCall, Timeline, User, by_schedule
 from pdtray.oncall.human_time import clock, format_at
@@ -103,6 +103,8 @@ class TrayApplication(QObject):
             handover=self._handover,
             parent=self,
         )
+        self.reminders.save_failed.connect(self._on_state_save)
+        self._state_problem = ""
         self._last_snapshot_at: datetime | None = None
         if early is not None:
             self.menu, self.tray = early.menu, early.tray
@@ -301,7 +303,7 @@ class TrayApplication(QObject):
             popup.schedules.set_message(message)
         else:
             popup.schedules.set_message(None)
-        banner = "\n".join(self.settings_warnings)
+        banner = "\n".join([*self.settings_warnings, *([self._state_problem] if self._state_problem else [])])
         if state.error is not None:
             banner = (banner + "\n" if banner else "") + str(state.error)
         needs_settings = isinstance(state.error, CredentialsError | ConfigurationError)
@@ -395,8 +397,16 @@ class TrayApplication(QObject):
         """Starring makes the watched list explicit, starting from what was watched by default."""
         current = [ref.id for ref in watched_refs(self.refresh.state, self.settings)]
         watched = [s for s in current if s != schedule_id] if schedule_id in current else [*current, schedule_id]
-        self._save(updated(self.settings, watched_schedules=watched))
-        self.coverage.check()
+        try:
+            self._save(updated(self.settings, watched_schedules=watched))
+        except OSError as exc:
+            # the star goes back (render below draws the settings as they are) and the popup says why
+            self.settings_warnings = [
+                f"Could not save the watched schedules in {config_dir()} ({exc.strerror or exc}); the change was "
+                "not kept. Free some disk space or check the folder's permissions, then star it again."
+            ]
+        else:
+            self.coverage.check()
         self.render()
 
     # -- settings -----------------------------------------------------------------------------------------------
@@ -519,13 +529,21 @@ class TrayApplication(QObject):
             self.refresh.reconnect()
         self.render()
 
+    def _on_state_save(self, problem: str) -> None:
+        if problem != self._state_problem:
+            self._state_problem = problem
+            self.render()
+
     def _apply_tray_variant(self) -> None:
         """The panel's colours changed (a dark theme at dusk) or the setting did: redraw with the matching set."""
         self.tray.set_variant(tray_variant(self.settings.tray_icons))
 
     def _save(self, settings: Settings) -> None:
-        save_settings(settings)
-        self.settings = settings
+        """Saves this process's changes on top of what is on disk now, so that an edit made to settings.json
+        while pdtray ran is not overwritten with the values pdtray started with."""
+        merged = merged_with_disk(self.settings, settings)
+        save_settings(merged)
+        self.settings = merged
 
     # -- the rest of the menu -----------------------------------------------------------------------------------
 
