@@ -21,6 +21,7 @@ from pdtray.app.connection import Connection, demo_connection, resolve_connectio
 from pdtray.app.log import LEVELS
 from pdtray.app.settings import Settings, load_settings
 from pdtray.cli import output
+from pdtray.oncall.display_text import for_terminal
 from pdtray.pagerduty import ConfigurationError, CredentialsError, PagerDutyError
 
 EXIT_OK, EXIT_USAGE, EXIT_CONFIG, EXIT_API = 0, 2, 3, 4
@@ -190,14 +191,14 @@ def _all_commands() -> dict[str, Callable[[CommandContext, argparse.Namespace], 
 
 
 def _fail(message: str, code: int) -> int:
-    print(f"pdtray: {message}", file=sys.stderr)
+    print(f"pdtray: {for_terminal(message)}", file=sys.stderr)
     return code
 
 
 def run_command(args: argparse.Namespace) -> int:
     loaded = load_settings()
     for warning in loaded.warnings:
-        print(f"pdtray: warning: {warning}", file=sys.stderr)
+        print(f"pdtray: warning: {for_terminal(warning)}", file=sys.stderr)
     connect: AbstractContextManager[Connection]
     if args.demo:
         connect = demo_connection()
@@ -225,7 +226,7 @@ def run_command(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(data, indent=2, ensure_ascii=False))
     else:
-        print(text)
+        print(for_terminal(text))  # names are PagerDuty's text: an ESC in one must not drive the terminal
     return EXIT_OK
 
 

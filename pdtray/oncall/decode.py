@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from pdtray.oncall.display_text import one_line
 from pdtray.oncall.models import OnCall, Ref, Schedule, ScheduledShift, User
 from pdtray.oncall.timestamps import parse_optional, parse_timestamp
 
@@ -24,10 +25,11 @@ def _require_id(obj: Any, kind: str) -> str:
 
 
 def _name(obj: Mapping[str, Any]) -> str | None:
+    """A name as a person reads it: one line, of a sane length (see display_text)."""
     for key in ("name", "summary"):
         value = obj.get(key)
-        if isinstance(value, str) and value.strip():
-            return value.strip()
+        if isinstance(value, str) and one_line(value):
+            return one_line(value)
     return None
 
 
@@ -59,7 +61,7 @@ def decode_schedule(obj: Any) -> Schedule:
     return Schedule(
         id=schedule_id,
         name=_name(obj) or f"Schedule {schedule_id}",
-        description=_text(obj, "description") or "",
+        description=one_line(_text(obj, "description") or "", 1024),
         time_zone=_text(obj, "time_zone") or "UTC",
         html_url=_text(obj, "html_url"),
         member_ids=tuple(

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from pdtray.oncall.decode import DecodeError, _require_id, _text, decode_ref
+from pdtray.oncall.display_text import one_line
 from pdtray.oncall.human_time import format_duration
 from pdtray.oncall.models import Ref
 from pdtray.oncall.timestamps import parse_timestamp
@@ -19,6 +20,10 @@ TRIGGERED = "triggered"
 ACKNOWLEDGED = "acknowledged"
 RESOLVED = "resolved"
 OPEN_STATUSES = (TRIGGERED, ACKNOWLEDGED)
+
+
+#: PagerDuty's limit for an incident title
+TITLE_LIMIT = 1024
 
 
 @dataclass(frozen=True)
@@ -53,7 +58,7 @@ def decode_incident(obj: Any) -> Incident:
     if not isinstance(created, str):
         raise DecodeError(f"incident {incident_id} without created_at")
     number = obj.get("incident_number")
-    title = _text(obj, "title") or _text(obj, "summary") or f"Incident {incident_id}"
+    title = one_line(_text(obj, "title") or _text(obj, "summary") or "", TITLE_LIMIT) or f"Incident {incident_id}"
     return Incident(
         id=incident_id,
         number=number if isinstance(number, int) and not isinstance(number, bool) else None,

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from pdtray.app import actions
@@ -178,6 +178,7 @@ class ActionsController(QObject):
             QMessageBox.StandardButton.Cancel,
             popup,
         )
+        box.setTextFormat(Qt.TextFormat.PlainText)  # names are PagerDuty's text, never markup
         box.setInformativeText(f"Now on call: {whose}. PagerDuty records it as an override in your name.")
         take = box.addButton("Take it", QMessageBox.ButtonRole.AcceptRole)
         take.clicked.connect(
@@ -270,6 +271,7 @@ class ActionsController(QObject):
     def _inform(self, title: str, text: str, *, error: bool = False) -> None:
         icon = QMessageBox.Icon.Warning if error else QMessageBox.Icon.Information
         box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok)
+        box.setTextFormat(Qt.TextFormat.PlainText)
         self._hold(box)
         box.open()
 

@@ -58,7 +58,7 @@ class IncidentsPage(QWidget):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.empty = QLabel("No open incidents are assigned to you.", alignment=Qt.AlignmentFlag.AlignCenter)
-        self.message = QLabel(wordWrap=True)
+        self.message = QLabel(wordWrap=True, textFormat=Qt.TextFormat.PlainText)
         self.message.setObjectName("incidentMessage")
         self.message.hide()
         self.acknowledge = QPushButton("Acknowledge")

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QSystemTrayIcon
 
 from pdtray import APP_NAME
 from pdtray.app.reminders import OutgoingNotice
+from pdtray.oncall.display_text import inert
 from pdtray.ui.icons import icon_path
 from pdtray.ui.tray import Tray
 
@@ -84,8 +85,8 @@ class Notifier(QObject):
         dispatched: list[bool] = []
         try:
             await self._native.send(
-                title=notice.message.title,
-                message=notice.message.body,
+                title=inert(notice.message.title),  # freedesktop servers read markup in the body
+                message=inert(notice.message.body),
                 urgency=Urgency.Critical if notice.urgent else Urgency.Normal,
                 buttons=buttons,
                 on_clicked=clicked,
@@ -102,7 +103,7 @@ class Notifier(QObject):
     def _balloon(self, notice: OutgoingNotice) -> None:
         self._last_balloon = notice
         kind = QSystemTrayIcon.MessageIcon.Warning if notice.urgent else QSystemTrayIcon.MessageIcon.Information
-        self._tray.icon.showMessage(notice.message.title, notice.message.body, kind, 15_000)
+        self._tray.icon.showMessage(inert(notice.message.title), inert(notice.message.body), kind, 15_000)
 
     def _balloon_clicked(self) -> None:
         if self._last_balloon is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -50,7 +50,7 @@ class PageDialog(QDialog):
         self.remember = QCheckBox("Remember this key in the OS keyring")
         self.remember.setChecked(True)
         self.how = QLabel(wordWrap=True)
-        self.result = QLabel(wordWrap=True)
+        self.result = QLabel(wordWrap=True, textFormat=Qt.TextFormat.PlainText)
         self.result.hide()
         form = QFormLayout()
         form.addRow("Service", self.service)
@@ -116,6 +116,7 @@ class PageDialog(QDialog):
             QMessageBox.StandardButton.Cancel,
             self,
         )
+        box.setTextFormat(Qt.TextFormat.PlainText)  # a service's name and the typed summary are not markup
         box.setInformativeText(
             f"“{self.summary.text().strip()}” ({self.severity.currentData()}). PagerDuty will notify whoever is on "
             "call for it now."

@@ -259,7 +259,7 @@ class ScheduleListPage(QWidget):
         self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.delegate = ScheduleDelegate(self.view)
         self.view.setItemDelegate(self.delegate)
-        self.message = QLabel(wordWrap=True, alignment=Qt.AlignmentFlag.AlignCenter)
+        self.message = QLabel(wordWrap=True, alignment=Qt.AlignmentFlag.AlignCenter, textFormat=Qt.TextFormat.PlainText)
         self.message.setObjectName("listMessage")
         self.message.hide()
         layout = QVBoxLayout(self)

@@ -8,6 +8,7 @@ from PySide6.QtCore import QObject, QPoint, QRect, QTimer, Signal
 from PySide6.QtGui import QAction, QCursor
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
+from pdtray.oncall.display_text import inert
 from pdtray.ui.icons import badged, icon
 from pdtray.ui.tray_status import TrayLook
 
@@ -121,7 +122,7 @@ class Tray(QObject):
             self.look.badge_urgent,
         ):
             self.icon.setIcon(badged(look.icon, self.variant, look.badge, look.badge_urgent))
-        self.icon.setToolTip(look.tooltip)
+        self.icon.setToolTip(inert(look.tooltip))  # names are PagerDuty's text: never markup, on any panel
         self.menu.set_status(look.problem or look.tooltip.splitlines()[-1])
         self.look = look
 
