@@ -231,6 +231,9 @@ def run_command(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from pdtray.app.no_core_dumps import disable_core_dumps
+
+    disable_core_dumps()  # before any token is read, by the tray or a command
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "help":

@@ -19,7 +19,26 @@ def to_display(t: datetime, tz: tzinfo | None = None) -> datetime:
 
 
 def clock(t: datetime, tz: tzinfo | None = None) -> str:
-    return to_display(t, tz).strftime("%H:%M")
+    """ "17:00"; in the hour a DST change repeats, with the zone's abbreviation ("02:30 CEST", "02:30 CET"), as
+    the same "02:30" then names two moments an hour apart."""
+    local = to_display(t, tz)
+    text = local.strftime("%H:%M")
+    return f"{text} {local.tzname()}" if is_ambiguous(t, tz) and local.tzname() else text
+
+
+def is_ambiguous(t: datetime, tz: tzinfo | None = None) -> bool:
+    """True when ``t``'s wall-clock time in the display zone also names another moment (a DST change's repeated
+    hour). Worked out from offsets, so that it holds for the machine's zone too, which has no fold information."""
+    local = to_display(t, tz)
+    offset = local.utcoffset()
+    for probe in (t - timedelta(hours=3), t + timedelta(hours=3)):
+        other_offset = to_display(probe, tz).utcoffset()
+        if offset is None or other_offset is None or other_offset == offset:
+            continue
+        twin = t + (offset - other_offset)
+        if twin != t and to_display(twin, tz).replace(tzinfo=None) == local.replace(tzinfo=None):
+            return True
+    return False
 
 
 def day_label(t: datetime, now: datetime, tz: tzinfo | None = None) -> str:

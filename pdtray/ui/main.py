@@ -52,12 +52,29 @@ def run_tray(*, demo: bool = False) -> int:
     signal.signal(signal.SIGTERM, on_signal)
 
     from pdtray.app.paths import config_dir
-    from pdtray.ui.single_instance import SingleInstance, ask_running_instance, server_name
+    from pdtray.ui.single_instance import (
+        InstanceLock,
+        SingleInstance,
+        ask_running_instance,
+        server_name,
+        wait_for_running_instance,
+    )
 
-    name = server_name(config_dir())
+    try:
+        name = server_name(config_dir())
+    except RuntimeError as exc:
+        print(f"pdtray: {exc}", file=sys.stderr)
+        return 3
     if ask_running_instance(name):  # before any icon: a second start must not flash a second one
         print(ALREADY_RUNNING, file=sys.stderr)
         return 0
+    lock = InstanceLock(name)
+    if not lock.acquire():  # started in the same instant as another one, which won
+        if wait_for_running_instance(name):
+            print(ALREADY_RUNNING, file=sys.stderr)
+            return 0
+        print(f"pdtray: another pdtray holds {lock.path} but does not answer; is it stuck?", file=sys.stderr)
+        return 1
 
     from pdtray.ui.early_tray import show_cached_tray
 
@@ -98,3 +115,4 @@ def run_tray(*, demo: bool = False) -> int:
         wake.stop()
         instance.close()
         loop.close()
+        lock.release()

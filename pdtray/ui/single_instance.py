@@ -42,8 +42,69 @@ def server_name(config_dir: Path) -> str:
     digest = hashlib.sha256(str(config_dir.resolve()).encode()).hexdigest()[:12]
     if sys.platform == "win32":
         return f"{APP_NAME}-{user}-{digest}"
-    base = os.environ.get("XDG_RUNTIME_DIR") or os.environ.get("TMPDIR") or "/tmp"
+    base = os.environ.get("XDG_RUNTIME_DIR") or os.environ.get("TMPDIR")
+    if not base:
+        # the shared /tmp: in a folder of our own, so that another user cannot put a socket where ours goes
+        base = str(_private_dir(Path("/tmp") / f"{APP_NAME}-{os.getuid()}"))
     return str(Path(base) / f"{APP_NAME}-{user}-{digest}.sock")
+
+
+def _private_dir(path: Path) -> Path:
+    with contextlib.suppress(FileExistsError):
+        path.mkdir(mode=0o700)
+    info = path.lstat()
+    if info.st_uid != os.getuid() or not path.is_dir() or path.is_symlink():
+        raise RuntimeError(f"{path} belongs to someone else; set XDG_RUNTIME_DIR or TMPDIR to a private folder")
+    return path
+
+
+def lock_path(name: str) -> str:
+    """The lock file that decides which of two simultaneous starts runs: beside the socket, or in the temp dir for
+    a Windows pipe name."""
+    if sys.platform == "win32":
+        import tempfile
+
+        return str(Path(tempfile.gettempdir()) / f"{name}.lock")
+    return name.removesuffix(".sock") + ".lock"
+
+
+class InstanceLock:
+    """Held for the life of the running instance. Two starts in the same instant both find no socket to ask;
+    only one of them gets this lock. QLockFile notices a lock left by a crashed process (its PID is gone)."""
+
+    def __init__(self, name: str) -> None:
+        from PySide6.QtCore import QLockFile
+
+        self.path = lock_path(name)
+        self._lock = QLockFile(self.path)
+        self._lock.setStaleLockTime(0)  # never stale by age: a week-long session still holds it
+
+    def acquire(self) -> bool:
+        return self._lock.tryLock(0)
+
+    def release(self) -> None:
+        self._lock.unlock()
+
+
+def _trusted(name: str) -> bool:
+    """A socket is ours to talk to only if it belongs to this user: otherwise anyone who can create a file where
+    ours goes could make every start exit with "already running"."""
+    try:
+        return os.stat(name).st_uid == os.getuid()
+    except OSError:
+        return False
+
+
+def wait_for_running_instance(name: str, seconds: float = 5.0) -> bool:
+    """Asks again and again for ``seconds``: the instance holding the lock may still be starting up."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if ask_running_instance(name):
+            return True
+        time.sleep(0.1)
+    return False
 
 
 def ask_running_instance(name: str, request: bytes = OPEN_REQUEST) -> bool:
@@ -52,6 +113,8 @@ def ask_running_instance(name: str, request: bytes = OPEN_REQUEST) -> bool:
     On Unix this is a plain socket connect, so that a second start can exit before Qt's network module loads and
     a first start pays nothing for the check before its icon is up."""
     if sys.platform != "win32":
+        if not _trusted(name):
+            return False
         with contextlib.closing(socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)) as unix:
             unix.settimeout(CONNECT_TIMEOUT_MS / 1000)
             try:
@@ -92,7 +155,8 @@ class SingleInstance(QObject):
     def listen(self) -> bool:
         """Starts listening. False when another live instance already does (it has then been asked to open).
 
-        Asking first matters on Windows, where a second server may listen on a pipe name already in use."""
+        Asking first matters on Windows, where a second server may listen on a pipe name already in use. The
+        caller holds the InstanceLock, so a socket that does not answer is a crash's leftover."""
         if ask_running_instance(self.name):
             return False
         from PySide6.QtNetwork import QAbstractSocket, QLocalServer
