@@ -30,6 +30,7 @@ FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 #: shapes that carry a credential whatever its value, for values pdtray never loaded itself
 _PATTERNS = [
     re.compile(r"(Token token=)[^\s\"',;]+", re.IGNORECASE),
+    re.compile(r"(Bearer\s+)[^\s\"',;]+", re.IGNORECASE),
     re.compile(r"(Authorization[\"']?\s*[:=]\s*[\"']?)[^\"'\n,;}]+", re.IGNORECASE),
     re.compile(r"([\"']?routing_key[\"']?\s*[:=]\s*[\"']?)[^\s\"',;]+", re.IGNORECASE),
 ]
@@ -40,10 +41,17 @@ _MIN_SECRET = 8
 
 
 def remember_secret(value: str | None) -> None:
-    """From now on, ``value`` never appears in the log. Called wherever a token or key is loaded or typed."""
-    if value and len(value.strip()) >= _MIN_SECRET:
-        with _secrets_lock:
-            _secrets.add(value.strip())
+    """From now on, ``value`` never appears in the log. Called wherever a token or key is loaded or typed.
+
+    A pasted value may hold a line break or other odd characters (it is then refused, but may be logged on the
+    way): its escaped form (as repr and tracebacks show it) and each of its pieces are remembered too."""
+    if not value or len(value.strip()) < _MIN_SECRET:
+        return
+    stripped = value.strip()
+    forms = {stripped, stripped.encode("unicode_escape").decode("ascii"), repr(stripped)[1:-1]}
+    forms.update(piece for piece in re.split(r"\s+", stripped) if len(piece) >= _MIN_SECRET)
+    with _secrets_lock:
+        _secrets.update(forms)
 
 
 def redact(text: str) -> str:

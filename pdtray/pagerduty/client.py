@@ -200,9 +200,15 @@ class PagerDutyClient:
                         ),
                         attempt_budget,
                     )
-                except (httpx.TransportError, TimeoutError) as exc:
+                except (httpx.TransportError, TimeoutError, RuntimeError) as exc:
+                    if isinstance(exc, RuntimeError) and not _lost_event_loop(exc):
+                        raise
                     if isinstance(exc, TimeoutError):
                         exc = httpx.ReadTimeout("no complete answer within the deadline")
+                    elif not isinstance(exc, httpx.TransportError):
+                        # anyio (inside httpcore) did not see the event loop for a moment under qasync; the next
+                        # try does. Whether the request went out is unknown.
+                        exc = httpx.ReadError(f"{type(exc).__name__}: the event loop was not found")
                     never_sent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
                     if once and not never_sent:
                         raise self._uncertain(what, _describe_transport_error(exc)) from None
@@ -502,6 +508,10 @@ async def collect(pages: AsyncIterator[list[Json]]) -> list[Json]:
     except TruncatedListError as exc:
         raise TruncatedListError(str(exc), partial=items) from None
     return items
+
+
+def _lost_event_loop(exc: RuntimeError) -> bool:
+    return type(exc).__name__ == "NoEventLoopError" and type(exc).__module__.startswith("anyio")
 
 
 def _tls_problem(exc: BaseException) -> ssl.SSLError | None:

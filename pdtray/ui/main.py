@@ -116,3 +116,4 @@ def run_tray(*, demo: bool = False) -> int:
         instance.close()
         loop.close()
         lock.release()
+
