@@ -30,7 +30,6 @@ from pdtray.pagerduty import (
     TokenMissingError,
     TokenRejectedError,
     TruncatedListError,
-    UncertainOutcomeError,
     UserTokenRequiredError,
 )
 from pdtray.pagerduty.client import OFFSET_CAP, authorization_header

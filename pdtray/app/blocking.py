@@ -40,6 +40,8 @@ async def call_in_thread(fn: Callable[[], T], *, timeout: float, name: str = "pd
             return
         loop.call_soon_threadsafe(settle, result, None)
 
+    # an answer that comes after the caller stopped waiting is dropped here, not reported as "never retrieved"
+    future.add_done_callback(lambda done: done.cancelled() or done.exception())
     threading.Thread(target=work, name=name, daemon=True).start()
     try:
         return await asyncio.wait_for(asyncio.shield(future), timeout)

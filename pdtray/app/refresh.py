@@ -184,7 +184,9 @@ class RefreshService(QObject):
         except RateLimitedError as exc:
             self._failures += 1
             # never sooner than the usual backoff: a server answering "retry after 0" for ever would make a hot loop
-            delay = max(exc.retry_after or 0.0, backoff_delay(self._failures))
+            # and never later than the longest backoff: the header is clamped to an hour, and a tray that says nothing
+            # new for an hour because one header said "1e300" helps nobody
+            delay = min(MAX_BACKOFF, max(exc.retry_after or 0.0, backoff_delay(self._failures)))
             self._fail(exc)
         except (CredentialsError, ConfigurationError) as exc:
             self._session.reset()

@@ -161,13 +161,14 @@ def load_token() -> Token:
     )
 
 
-async def off_the_ui_thread(fn: Callable[[], T], *, timeout: float = KEYRING_TIMEOUT) -> T:
+async def off_the_ui_thread(fn: Callable[[], T], *, timeout: float | None = None) -> T:
     """Runs a keyring call (or anything that may read the keyring, such as load_token) in a thread of its own.
 
     A keyring that does not answer in time becomes KeyringUnavailableError, the same error a locked one gives, so
     callers already handle it: the tray shows the problem and keeps running."""
     from pdtray.app.blocking import CallTimedOutError, call_in_thread
 
+    timeout = KEYRING_TIMEOUT if timeout is None else timeout
     try:
         return await call_in_thread(fn, timeout=timeout, name="pdtray-keyring")
     except CallTimedOutError:

@@ -20,7 +20,7 @@ class Canned:
     status: int
     body: bytes = b""
     headers: tuple[tuple[str, str], ...] = ()
-    #: only requests whose path starts with this are answered (None: any API request)
+    #: only requests whose path starts with this are answered (None: any API request; "/x$": the path /x only)
     path_prefix: str | None = None
     #: how the answer goes out: "replace" the real one; "after" the real request was carried out (an answer lost
     #: after PagerDuty applied a write); "reset": carry it out, then close the connection without an answer;
@@ -123,7 +123,8 @@ class Faults:
             for i, answer in enumerate(self._queue):
                 if answer.method is not None and answer.method != method:
                     continue
-                if answer.path_prefix is None or path.startswith(answer.path_prefix):
+                prefix = answer.path_prefix
+                if prefix is None or (path == prefix[:-1] if prefix.endswith("$") else path.startswith(prefix)):
                     del self._queue[i]
                     return answer
         return None

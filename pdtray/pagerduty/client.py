@@ -106,6 +106,7 @@ class PagerDutyClient:
         sleep: Sleep = asyncio.sleep,
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Callable[[], float] = time.monotonic,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         """``timeout`` bounds each attempt as a whole (a server trickling bytes resets httpx's own read timeout
         with every byte); the retry policy's ``deadline`` bounds the request with all its retries."""
@@ -119,7 +120,7 @@ class PagerDutyClient:
         self._clock = clock
         self._attempt_deadline = timeout
         self._http = httpx.AsyncClient(
-            verify=tls_context(),
+            verify=tls or tls_context(),
             timeout=timeout,
             transport=transport,
             # Proxy variables are for reaching the internet: a loopback API (the demo, a local proxy) is reached

@@ -116,4 +116,3 @@ def run_tray(*, demo: bool = False) -> int:
         instance.close()
         loop.close()
         lock.release()
-
