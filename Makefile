@@ -32,6 +32,7 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/refresh_requests.py
 	$(BIN)/python benchmarks/tray_app.py
+	$(BIN)/python benchmarks/soak.py
 
 # The one-folder app for this platform in dist/ (Linux: dist/pdtray/ with install.sh; macOS: dist/pdtray.app).
 bundle: $(STAMP)
