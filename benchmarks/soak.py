@@ -98,7 +98,7 @@ async def soak(server: DemoServer, refreshes: int, fault_rate: float, seed: int)
 
     tick = asyncio.ensure_future(ticker())
     faults: Counter[str] = Counter()
-    crashes = wrong = failed = recovered = 0
+    crashes = wrong = failed = recovered = streaks = 0
     failing = False
     async with (
         PagerDutyClient(server.token, base_url=server.url, retry=no_wait, sleep=instant) as client,
@@ -119,6 +119,7 @@ async def soak(server: DemoServer, refreshes: int, fault_rate: float, seed: int)
                 snapshot = await queries.full_refresh(client, now, user=me)
             except PagerDutyError:
                 failed += 1
+                streaks += not failing
                 failing = True
                 continue
             except Exception as exc:  # a crash: the tray would log it and show "failed unexpectedly"
@@ -143,7 +144,8 @@ async def soak(server: DemoServer, refreshes: int, fault_rate: float, seed: int)
     print(f"failed refreshes (last good data kept): {failed}")
     print(f"crashes: {crashes}")
     print(f"wrong data shown: {wrong}")
-    print(f"recovered after a failure: {recovered} (every failure followed by a good refresh: {failing is False})")
+    still = " (the last one still running when the soak ended)" if failing else ""
+    print(f"recovered: {recovered} of {streaks} runs of failed refreshes ended with a good one{still}")
     p99 = stalls[int(len(stalls) * 0.99)] * 1000 if stalls else 0.0
     print(f"event-loop stall: longest {stalls[-1] * 1000:.1f} ms, p99 {p99:.1f} ms (5 ms ticker)")
     print(f"RSS: {rss_start:.1f} MB at start, {rss_mb():.1f} MB at the end")

@@ -235,6 +235,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--cycles", type=int, default=1000)
     parser.add_argument("--latency", type=float, default=2.0)
+    parser.add_argument(
+        "--stall-schedules", type=int, default=300, help="account size for the event-loop stall probe (default 300)"
+    )
     parser.add_argument("--probe", choices=["startup", "prime", "memory", "stall"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.probe == "startup":
@@ -287,7 +290,7 @@ def main() -> None:
             how = "native, desktop-notifier" if memory["native"] else "tray balloon"
             print(f"   after a notification:   {memory['notified']:6.1f} MB ({how})")
 
-        with DemoServer(schedules=300) as big:
+        with DemoServer(schedules=args.stall_schedules) as big:
             env = {
                 **base_env,
                 "PAGERDUTY_API_URL": big.url,
@@ -297,7 +300,7 @@ def main() -> None:
             }
             stall = json.loads(_child([me, "--probe", "stall"], env))
             print(
-                f"\n3. event loop during a refresh of 300 schedules ({stall['rows']} on-call rows), "
+                f"\n3. event loop during a refresh of {args.stall_schedules} schedules ({stall['rows']} on-call rows), "
                 f"{args.latency:g} s API latency"
             )
             print(f"   refresh took {stall['refresh_s']:.1f} s; 5 ms timer ticked {stall['ticks']} times")
