@@ -30,6 +30,11 @@ class Ref:
     html_url: str | None = None
 
 
+#: a layer-based schedule (GET /schedules/{id}) and a shift-based one (GET /v3/schedules/{id})
+LAYER_BASED = "layer"
+SHIFT_BASED = "shift"
+
+
 @dataclass(frozen=True)
 class Schedule:
     id: str
@@ -43,6 +48,14 @@ class Schedule:
     used_by_policies: bool = True
     #: the schedule's calendar feed (webcal:// where PagerDuty gives one), for subscribing in a calendar app
     calendar_url: str | None = None
+    #: LAYER_BASED or SHIFT_BASED: which API reads its timeline, and whether several people can be on call at once
+    kind: str = LAYER_BASED
+    #: a shift-based list item is a bare reference: name only, until the schedule itself has been read
+    details_known: bool = True
+
+    @property
+    def shift_based(self) -> bool:
+        return self.kind == SHIFT_BASED
 
     @property
     def ref(self) -> Ref:
@@ -78,26 +91,58 @@ class OnCall:
 
 
 @dataclass(frozen=True)
-class ScheduledShift:
-    """One rendered entry of a schedule's final layer, as PagerDuty sends it (before gaps are made explicit)."""
+class ShiftSource:
+    """Where a shift-based schedule's shift comes from: what an override of it must name."""
 
-    user: User
+    #: schedule_rotation, custom_shift, schedule_rotation_override or custom_shift_override
+    type: str
+    rotation_id: str | None = None
+    shift_id: str | None = None
+
+    @property
+    def overridable(self) -> bool:
+        """An override names a rotation or a custom shift; one made from another override has the same source."""
+        return self.rotation_id is not None or self.shift_id is not None
+
+
+@dataclass(frozen=True)
+class ScheduledShift:
+    """One rendered entry of a schedule's final layer (layer-based), or one computed shift assignment
+    (shift-based), as PagerDuty sends it, before gaps are made explicit."""
+
+    #: None: a shift-based schedule's intentionally empty slot (an ``empty_member``), which is a gap
+    user: User | None
     start: datetime
     end: datetime
+    source: ShiftSource | None = None
 
 
 @dataclass(frozen=True)
 class TimelineEntry:
-    """A stretch of a timeline: someone on call, or a gap (``user`` None) where nobody is."""
+    """A stretch of a timeline in which the same people are on call, or a gap (``user`` None) where nobody is.
+
+    ``user`` is the first of them; on a shift-based schedule several people may be on call at once, and the others
+    are in ``also`` (the order is by name, so that a person keeps their lane across stretches where possible).
+    """
 
     user: User | None
     start: datetime
     end: datetime
     current: bool = False
+    also: tuple[User, ...] = ()
+    #: where each person's shift comes from (shift-based schedules), by user ID
+    sources: tuple[tuple[str, ShiftSource], ...] = ()
 
     @property
     def is_gap(self) -> bool:
         return self.user is None
+
+    @property
+    def people(self) -> tuple[User, ...]:
+        return () if self.user is None else (self.user, *self.also)
+
+    def source_of(self, user_id: str) -> ShiftSource | None:
+        return next((source for uid, source in self.sources if uid == user_id), None)
 
 
 @dataclass(frozen=True)
@@ -106,6 +151,19 @@ class Timeline:
     since: datetime
     until: datetime
     entries: tuple[TimelineEntry, ...]
+    #: PagerDuty's ``rendered_coverage_percentage`` for the window (shift-based schedules; None if not given)
+    coverage: float | None = None
+
+    @property
+    def lanes(self) -> int:
+        """How many people are on call at once at most: how many lanes the timeline needs."""
+        return max((len(e.people) for e in self.entries), default=0) or 1
+
+    def covered_fraction(self) -> float:
+        """The share of the window someone is on call, worked out from the entries (any kind of schedule)."""
+        total = (self.until - self.since).total_seconds()
+        covered = sum((e.end - e.start).total_seconds() for e in self.entries if not e.is_gap)
+        return covered / total if total > 0 else 0.0
 
     @property
     def current(self) -> TimelineEntry | None:
