@@ -71,7 +71,7 @@ def test_schedules_json(capsys):
     code, out, _ = cli(capsys, "--demo", "schedules", "--json")
     assert code == 0
     items = json.loads(out)
-    assert len(items) == 14
+    assert len(items) == 17  # 14 layer-based and 3 shift-based
     assert all(set(i) == {"id", "name", "description", "time_zone", "html_url"} for i in items)
     assert [i["name"] for i in items] == sorted((i["name"] for i in items), key=str.casefold)
 
@@ -94,8 +94,9 @@ def test_oncall_filtered_by_schedule(capsys):
     code, out, _ = cli(capsys, "--demo", "oncall", "--schedule", sid, "--json")
     assert code == 0
     rows = json.loads(out)
-    # Platform Secondary is level 2 of "Platform" and level 3 of "Payments"
+    # Platform Secondary is level 2 of "Platform" and of "Frontend", and level 3 of "Payments"
     assert sorted((r["escalation_policy"]["name"], r["escalation_level"]) for r in rows) == [
+        ("Frontend", 2),
         ("Payments", 3),
         ("Platform", 2),
     ]
@@ -242,7 +243,7 @@ def test_corrupt_settings_are_set_aside_with_a_warning(capsys, tmp_path):
     (config / "settings.json").write_text("{not json")
     code, out, err = cli(capsys, "--demo", "schedules", "--json")
     assert code == 0
-    assert len(json.loads(out)) == 14
+    assert len(json.loads(out)) == 17
     assert "warning" in err and "default settings" in err
     aside = list(config.glob("settings.json.corrupt-*"))
     assert len(aside) == 1 and aside[0].read_text() == "{not json"

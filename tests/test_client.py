@@ -78,7 +78,7 @@ def test_bearer_token_is_accepted_by_the_demo(demo, make_client):
 
 
 def test_many_pages_follow_more_and_offset(make_client):
-    with DemoServer(schedules=314) as big:
+    with DemoServer(schedules=317) as big:  # the base account's 17 and 300 synthetic ones
         client = PagerDutyClient(big.token, base_url=big.url)
         now = datetime.now(UTC)
         rows = run(_call(client, "oncalls", since=now, until=now + NOW_WINDOW))

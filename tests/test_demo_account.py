@@ -95,7 +95,8 @@ def test_open_incidents_for_the_demo_user(story):
 
 def test_account_shape(story):
     schedules = run(_with(story, queries.schedules))
-    assert len(schedules) == 14
+    assert len(schedules) == 17
+    assert [s.name for s in schedules if s.shift_based] == ["Frontend Shifts", "Platform Shifts", "Release Captain"]
     levels = [len(p.levels) for p in story.account.policies.values()]
     assert set(levels) == {2, 3}
     zones = {s.time_zone for s in schedules}
@@ -107,8 +108,10 @@ def test_size_knob_gives_three_hundred_schedules_and_about_nine_hundred_rows():
         schedules = run(_with(big, queries.schedules))
         rows = run(_with(big, queries.on_call_now, START))
     assert len(schedules) == 300
-    # 286 synthetic schedules next to the 14 of the base account: 95 triples, each schedule of which is on call at
+    # 283 synthetic schedules next to the 17 of the base account: 94 triples, each schedule of which is on call at
     # three levels (3 rows), and one left over in a one-level policy (1 row); the base account adds its own rows.
-    synthetic = 95 * 3 * 3 + 1
-    assert synthetic == 856
+    synthetic = 94 * 3 * 3 + 1
+    assert synthetic == 847
     assert len(rows) >= synthetic + 15
+    # every fourth synthetic schedule is shift-based: 70 of 283, beside the base account's 3
+    assert sum(s.shift_based for s in schedules) == 70 + 3

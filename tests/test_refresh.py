@@ -59,7 +59,7 @@ def test_first_refresh_fills_the_state_and_the_cache(qtbot, make_service, tmp_pa
     state = wait_for(qtbot, service, lambda s: s.snapshot is not None and not s.refreshing)
     assert state.error is None and not state.stale and not state.from_cache
     assert state.snapshot.mine.user.name == "Demo User"
-    assert len(state.schedules) == 14
+    assert len(state.schedules) == 17
     assert state.next_at is not None
     assert 55 <= (state.next_at - datetime.now(UTC)).total_seconds() <= 60
     assert seen[0].refreshing  # "refreshing" was shown before the data arrived

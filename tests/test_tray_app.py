@@ -44,7 +44,7 @@ def test_demo_tray_tooltip_popup_and_timeline(qtbot, make_app):
     app.open_popup()
     popup = app.popup
     assert popup.isVisible()
-    assert popup.schedules.model.rowCount() == len(state.schedules) == 14
+    assert popup.schedules.model.rowCount() == len(state.schedules) == 17
     # the demo user's schedules are watched by default, so they are starred and first
     first_two = [popup.schedules.proxy.index(r, 0).data() for r in range(2)]
     assert sorted(first_two) == ["Payments Primary", "Platform Primary"]
@@ -67,7 +67,8 @@ def test_starring_saves_the_watched_list(qtbot, make_app):
     app.toggle_star(triage.id)
     watched = json.loads(config_file().read_text())["watched_schedules"]
     names = sorted(s.name for s in state.schedules if s.id in watched)
-    assert names == ["Payments Primary", "Platform Primary", "Security Triage"]
+    # watched by default: the schedules the demo user is in, one of them shift-based (Release Captain)
+    assert names == ["Payments Primary", "Platform Primary", "Release Captain", "Security Triage"]
     assert "Security Triage — nobody on call" in app.tray.look.tooltip
     app.toggle_star(triage.id)
     assert triage.id not in json.loads(config_file().read_text())["watched_schedules"]
@@ -142,7 +143,7 @@ def test_failure_after_success_shows_stale_data_and_the_problem(qtbot, make_app,
     assert "PagerDuty is having trouble — retrying at" in app.tray.look.tooltip
     assert "(out of date)" in app.popup.status.text()
     assert app.popup.banner.isVisible() and "HTTP 503" in app.popup.banner_text.text()
-    assert app.popup.schedules.model.rowCount() == 14  # the last good list stays
+    assert app.popup.schedules.model.rowCount() == 17  # the last good list stays
 
 
 def test_corrupt_settings_are_replaced_with_a_visible_warning(qtbot, make_app):

@@ -84,6 +84,8 @@ def _schedule(s: Schedule) -> dict[str, Any]:
         "member_ids": list(s.member_ids),
         "used_by_policies": s.used_by_policies,
         "calendar_url": s.calendar_url,
+        "kind": s.kind,
+        "details_known": s.details_known,
     }
 
 

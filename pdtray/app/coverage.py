@@ -66,8 +66,9 @@ class CoverageWatcher(QObject):
         since, until = gap_window(now)
         for schedule_id in schedule_ids:
             try:
+                client = await self._session.client()
                 timeline = await queries.timeline_between(
-                    (await self._session.client()), schedule_id, since, until, now
+                    client, schedule_id, since, until, now, **self._session.window_options(schedule_id)
                 )
             except asyncio.CancelledError:
                 raise

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from pdtray.app.snapshot import Snapshot
+from pdtray.app.user_directory import UserDirectory
 from pdtray.oncall import (
     DecodeError,
     MyShifts,
@@ -29,9 +31,16 @@ from pdtray.oncall import (
     shifts_window,
     timeline_window,
 )
+from pdtray.oncall.decode import assignment_user_ids, coverage_percentage, decode_assignments
 from pdtray.oncall.incidents import OPEN_STATUSES, Incident, decode_incidents, ordered
-from pdtray.oncall.models import User
-from pdtray.pagerduty.errors import AccessDeniedError, InvalidResponseError, NotFoundError, TruncatedListError
+from pdtray.oncall.models import LAYER_BASED, SHIFT_BASED, ScheduledShift, User
+from pdtray.pagerduty.errors import (
+    AccessDeniedError,
+    BadRequestError,
+    InvalidResponseError,
+    NotFoundError,
+    TruncatedListError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -44,13 +53,21 @@ def _invalid(what: str, exc: DecodeError) -> InvalidResponseError:
 
 
 async def schedules(client: PagerDutyClient, *, query: str | None = None) -> list[Schedule]:
-    """The account's schedules; a list cut short by PagerDuty's offset cap raises TruncatedListError with the
-    decoded schedules that did arrive in ``partial``."""
-    try:
-        raw = await client.schedules(query=query)
-    except TruncatedListError as exc:
-        raise TruncatedListError(str(exc), partial=_decode_schedules(exc.partial)) from None
-    return _decode_schedules(raw)
+    """The account's schedules of both kinds, by name: PagerDuty lists layer-based ones at /schedules and
+    shift-based ones at /v3/schedules, and no endpoint lists both. A list cut short (PagerDuty's offset cap)
+    raises TruncatedListError with every decoded schedule that did arrive in ``partial``."""
+    found: list[Schedule] = []
+    problem: TruncatedListError | None = None
+    for listing in (client.schedules, client.shift_schedules):
+        try:
+            found += _decode_schedules(await listing(query=query))
+        except TruncatedListError as exc:
+            found += _decode_schedules(exc.partial)
+            problem = exc
+    found.sort(key=lambda s: (s.name.casefold(), s.id))
+    if problem is not None:
+        raise TruncatedListError(str(problem), partial=found)  # type: ignore[arg-type]
+    return found
 
 
 def _decode_schedules(raw: list[Any]) -> list[Schedule]:
@@ -63,10 +80,57 @@ def _decode_schedules(raw: list[Any]) -> list[Schedule]:
 async def schedule_exists(client: PagerDutyClient, schedule_id: str) -> bool:
     """Asked of the schedule itself, not looked up in the list, which a large account cannot read whole."""
     try:
-        await client.schedule(schedule_id)
+        await _read_schedule(client, schedule_id, None, None, None)
     except NotFoundError:
         return False
     return True
+
+
+async def _read_schedule(
+    client: PagerDutyClient, schedule_id: str, since: datetime | None, until: datetime | None, kind: str | None
+) -> tuple[dict[str, Any], str]:
+    """The schedule's JSON and its kind. Of an ID whose kind is not known, the shift-based endpoint is asked
+    first, as PagerDuty advises: it answers 400 for a layer-based schedule, which the classic endpoint then reads.
+    A 400 for a schedule known to be shift-based is a real refusal and is not retried as the other kind."""
+    if kind != LAYER_BASED:
+        try:
+            return await client.shift_schedule(schedule_id, since=since, until=until), SHIFT_BASED
+        except BadRequestError:
+            if kind == SHIFT_BASED:
+                raise
+    return await client.schedule(schedule_id, since=since, until=until), LAYER_BASED
+
+
+@dataclass(frozen=True)
+class ScheduleWindow:
+    schedule: Schedule
+    shifts: list[ScheduledShift]
+    #: PagerDuty's coverage for the window (shift-based schedules)
+    coverage: float | None
+
+
+async def schedule_window(
+    client: PagerDutyClient,
+    schedule_id: str,
+    since: datetime,
+    until: datetime,
+    *,
+    kind: str | None = None,
+    users: UserDirectory | None = None,
+) -> ScheduleWindow:
+    """Who is on call on one schedule between since and until, whichever its kind; the people of a shift-based
+    one are looked up by ID through ``users`` (a new directory when none is given)."""
+    raw, kind = await _read_schedule(client, schedule_id, since, until, kind)
+    what = f"schedule {schedule_id}"
+    try:
+        schedule = replace(decode_schedule(raw), kind=kind, details_known=True)
+        if kind == LAYER_BASED:
+            return ScheduleWindow(schedule, decode_rendered_entries(raw), None)
+        directory = users if users is not None else UserDirectory()
+        known = await directory.resolve(client, assignment_user_ids(raw))
+        return ScheduleWindow(schedule, decode_assignments(raw, known), coverage_percentage(raw))
+    except DecodeError as exc:
+        raise _invalid(what, exc) from None
 
 
 async def _decoded_oncalls(pages: AsyncIterator[list[dict[str, Any]]], what: str) -> list[OnCall]:
@@ -124,35 +188,49 @@ async def shifts_of(client: PagerDutyClient, user: User, now: datetime) -> MyShi
     return my_shifts(user, await _decoded_oncalls(pages, "your on-call entries"), now)
 
 
-async def timeline(client: PagerDutyClient, schedule_id: str, now: datetime, *, hours: int = 24) -> Timeline:
+async def timeline(
+    client: PagerDutyClient,
+    schedule_id: str,
+    now: datetime,
+    *,
+    hours: int = 24,
+    kind: str | None = None,
+    users: UserDirectory | None = None,
+) -> Timeline:
     since, until = timeline_window(now, hours)
-    raw = await client.schedule(schedule_id, since=since, until=until)
-    try:
-        return build_timeline(decode_schedule(raw), decode_rendered_entries(raw), since, until, now)
-    except DecodeError as exc:
-        raise _invalid(f"schedule {schedule_id}", exc) from None
+    return await timeline_between(client, schedule_id, since, until, now, kind=kind, users=users)
 
 
 async def timeline_between(
-    client: PagerDutyClient, schedule_id: str, since: datetime, until: datetime, now: datetime
+    client: PagerDutyClient,
+    schedule_id: str,
+    since: datetime,
+    until: datetime,
+    now: datetime,
+    *,
+    kind: str | None = None,
+    users: UserDirectory | None = None,
 ) -> Timeline:
     """A timeline over any window (the coverage check looks some hours back, to see where a gap began)."""
-    raw = await client.schedule(schedule_id, since=since, until=until)
-    try:
-        return build_timeline(decode_schedule(raw), decode_rendered_entries(raw), since, until, now)
-    except DecodeError as exc:
-        raise _invalid(f"schedule {schedule_id}", exc) from None
+    window = await schedule_window(client, schedule_id, since, until, kind=kind, users=users)
+    return build_timeline(window.schedule, window.shifts, since, until, now, coverage=window.coverage)
 
 
-async def handover(client: PagerDutyClient, schedule_id: str, start: datetime) -> User | None:
-    """Who is on call on the schedule just before ``start``: the person who hands over (None: nobody, a gap)."""
-    raw = await client.schedule(schedule_id, since=start - timedelta(minutes=1), until=start)
-    try:
-        entries = decode_rendered_entries(raw)
-    except DecodeError as exc:
-        raise _invalid(f"schedule {schedule_id}", exc) from None
-    before = [e for e in entries if e.start < start <= e.end]
-    return before[-1].user if before else None
+async def handover(
+    client: PagerDutyClient,
+    schedule_id: str,
+    start: datetime,
+    *,
+    kind: str | None = None,
+    users: UserDirectory | None = None,
+    me: str | None = None,
+) -> User | None:
+    """Who is on call on the schedule just before ``start``: the person who hands over (None: nobody, a gap).
+    On a shift-based schedule several may be; the first one other than ``me`` is named."""
+    since = start - timedelta(minutes=1)
+    window = await schedule_window(client, schedule_id, since, start, kind=kind, users=users)
+    before = [s.user for s in window.shifts if s.user is not None and s.start < start <= s.end and s.user.id != me]
+    return before[-1] if before else None
 
 
 async def my_incidents(client: PagerDutyClient, user: User) -> list[Incident]:

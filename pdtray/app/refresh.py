@@ -112,6 +112,7 @@ class RefreshService(QObject):
                     schedules_at=cached.schedules_at,
                     from_cache=cached.snapshot is not None,
                 )
+        self._session.schedule_kinds = {s.id: s.kind for s in self.state.schedules}
         self._wake_timer.start()
         self.refresh_now(schedules=True)
         QTimer.singleShot(2_000, self._watch_network)  # after the first refresh: it loads a Qt plugin
@@ -164,6 +165,7 @@ class RefreshService(QObject):
                     "may be very slow. pdtray will try again."
                 ) from None
             snapshot = self._carry_incidents_over(snapshot)
+            self._session.users.learn(row.user for row in (*snapshot.on_call_now, *snapshot.mine.upcoming))
             self._me = snapshot.mine.user
             self._failures = 0
             stale_list = self.state.schedules_at is None or now - self.state.schedules_at >= SCHEDULES_EVERY
@@ -175,6 +177,7 @@ class RefreshService(QObject):
                     log.warning("%s", exc)
                     schedules = tuple(exc.partial)  # type: ignore[arg-type]
                 self._want_schedules = False
+                self._session.schedule_kinds = {s.id: s.kind for s in schedules}
                 self._publish(schedules=schedules, schedules_at=now)
             self._publish(snapshot=snapshot, error=None, from_cache=False)
             await self._save()

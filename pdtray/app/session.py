@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from pdtray.app.connection import Connection
+from pdtray.app.user_directory import UserDirectory
 
 if TYPE_CHECKING:
     from pdtray.pagerduty.client import PagerDutyClient
@@ -23,6 +24,10 @@ class Session:
         self._options = client_options or {}
         self._client: PagerDutyClient | None = None
         self.connection: Connection | None = None
+        #: people by ID, for shift-based schedules' timelines (which name people by ID only)
+        self.users = UserDirectory()
+        #: each known schedule's kind, so that its timeline is asked of the right API at once
+        self.schedule_kinds: dict[str, str] = {}
         self._closing: set[asyncio.Future[None]] = set()
 
     async def client(self) -> PagerDutyClient:
@@ -41,6 +46,8 @@ class Session:
         """Forgets the client (new token, region or URL); the next request connects again."""
         if connect is not None:
             self._connect = connect
+        self.users = UserDirectory()  # another account may have other people
+        self.schedule_kinds = {}
         if self._client is not None:
             client, self._client = self._client, None
             closing = asyncio.ensure_future(client.aclose())
@@ -52,3 +59,7 @@ class Session:
         if self._client is not None:
             await self._client.aclose()
             self._client = None
+
+    def window_options(self, schedule_id: str) -> dict[str, Any]:
+        """What the timeline queries take for ``schedule_id``: its kind if known, and the user directory."""
+        return {"kind": self.schedule_kinds.get(schedule_id), "users": self.users}

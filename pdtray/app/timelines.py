@@ -40,7 +40,10 @@ class TimelineLoader(QObject):
 
     async def _load(self, schedule_id: str, hours: int) -> None:
         try:
-            timeline = await queries.timeline((await self._session.client()), schedule_id, self._clock(), hours=hours)
+            client = await self._session.client()
+            timeline = await queries.timeline(
+                client, schedule_id, self._clock(), hours=hours, **self._session.window_options(schedule_id)
+            )
         except asyncio.CancelledError:
             raise
         except PagerDutyError as exc:

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from pdtray.demo.rendering import DemoSchedule, Layer, Override, Restriction, layer_turns
+from pdtray.demo.shift_schedules import EMPTY, CustomShift, Rotation, ShiftEvent, ShiftSchedule, occurrences
 
 DEMO_USER_EMAIL = "demo@pdtray.example"
 #: When the demo user's first shift starts, counted from the demo's start.
@@ -79,6 +81,8 @@ class Account:
     start: datetime
     users: dict[str, DemoUser] = field(default_factory=dict)
     schedules: dict[str, DemoSchedule] = field(default_factory=dict)
+    #: shift-based (v3) schedules: listed at /v3/schedules only, as PagerDuty does
+    shift_schedules: dict[str, ShiftSchedule] = field(default_factory=dict)
     policies: dict[str, EscalationPolicy] = field(default_factory=dict)
     services: dict[str, Service] = field(default_factory=dict)
     incidents: dict[str, Incident] = field(default_factory=dict)
@@ -89,6 +93,9 @@ class Account:
 
     def schedule_by_name(self, name: str) -> DemoSchedule:
         return next(s for s in self.schedules.values() if s.name == name)
+
+    def shift_schedule_by_name(self, name: str) -> ShiftSchedule:
+        return next(s for s in self.shift_schedules.values() if s.name == name)
 
 
 _PEOPLE = [
@@ -342,8 +349,11 @@ def build_account(start: datetime | None = None, *, schedules: int | None = None
         _rotation(start, london, uid("Olga Petrova", "Farid Haddad"), _at_local(start, london, nine, 7), week),
     )
 
+    _add_shift_schedules(acct, uid)
+
     def sched(name: str) -> Target:
-        return Target("schedule", acct.schedule_by_name(name).id)
+        found = [s.id for s in (*acct.schedules.values(), *acct.shift_schedules.values()) if s.name == name]
+        return Target("schedule", found[0])
 
     def person(name: str) -> Target:
         return Target("user", acct.user_by_name(name).id)
@@ -361,10 +371,138 @@ def build_account(start: datetime | None = None, *, schedules: int | None = None
     policy("Support", [sched("Customer Support Escalations")], [sched("Networking")])
     policy("Search", [sched("Search Primary")], [sched("Networking")], [sched("SRE Weekend")])
     policy("Experimental", [sched("Experimental Service")], [sched("SRE Weekend")])
+    policy("Platform Shifts", [sched("Platform Shifts")], [sched("Release Captain")])
+    policy("Frontend", [sched("Frontend Shifts")], [sched("Platform Secondary")])
 
     _add_services_and_incidents(acct)
-    _add_extra(acct, (schedules or 0) - len(acct.schedules))
+    _add_extra(acct, (schedules or 0) - len(acct.schedules) - len(acct.shift_schedules))
     return acct
+
+
+def _shift_event(
+    name: str,
+    zone: str,
+    first_start: datetime,
+    length: timedelta,
+    order: list[str],
+    start: datetime,
+    *,
+    strategy: str = "rotating_member_assignment_strategy",
+    rrule: str = "RRULE:FREQ=DAILY",
+) -> ShiftEvent:
+    """A daily event whose occurrence running at ``start`` (or the next one) goes to ``order[0]``, then
+    ``order[1]``..., whatever the date: the members are rotated to fit, as ``_rotation`` does for layers."""
+    probe = ShiftEvent(
+        pd_id("event", name),
+        name,
+        first_start,
+        first_start + length,
+        zone,
+        (rrule,),
+        first_start,
+        None,
+        strategy,
+        tuple(order),
+    )
+    running = occurrences(probe, start, start + timedelta(days=2))
+    shift = running[0][0] % len(order) if running and strategy.startswith("rotating") else 0
+    members = tuple(order[-shift:] + order[:-shift]) if shift else tuple(order)
+    return ShiftEvent(
+        probe.id, name, first_start, first_start + length, zone, (rrule,), first_start, None, strategy, members
+    )
+
+
+def _add_shift_schedules(acct: Account, uid: Callable[..., list[str]]) -> None:
+    """Three shift-based schedules, each showing what layer-based ones cannot:
+
+    - Platform Shifts: two rotations overlap, so two people are on call at once for four hours a day (now among
+      them): a 24 h follow-the-sun rotation and an every-member "deploy watch" around the demo's start time;
+    - Frontend Shifts: a rotation with an intentionally empty slot (tomorrow, from 09:00), partly covered by a
+      custom shift;
+    - Release Captain: the demo user captains a release window starting 13-14 hours after the demo does.
+    """
+    start = acct.start
+
+    def add(name: str, zone: str, description: str, *rotations: Rotation) -> ShiftSchedule:
+        schedule = ShiftSchedule(pd_id("schedule", name), name, description, zone, list(rotations))
+        acct.shift_schedules[schedule.id] = schedule
+        return schedule
+
+    def rotation(name: str, *events: ShiftEvent) -> Rotation:
+        return Rotation(pd_id("rotation", name), events)
+
+    ny, berlin = "America/New_York", "Europe/Berlin"
+    day = timedelta(days=1)
+    watch_start = _at_local(start, ny, (start - timedelta(hours=1)).astimezone(ZoneInfo(ny)).time(), 7)
+    add(
+        "Platform Shifts",
+        ny,
+        "Shift-based: a 24 h follow-the-sun rotation, and a deploy watch adding a second responder.",
+        rotation(
+            "Platform Shifts follow the sun",
+            _shift_event(
+                "Daily handoff",
+                ny,
+                _at_local(start, ny, time(8, 0), 7),
+                day,
+                uid("Alice Nguyen", "Bob Okafor", "Hiro Tanaka"),
+                start,
+            ),
+        ),
+        rotation(
+            "Platform Shifts deploy watch",
+            _shift_event(
+                "Deploy watch",
+                ny,
+                watch_start,
+                timedelta(hours=4),
+                uid("Carmen Díaz"),
+                start,
+                strategy="every_member_assignment_strategy",
+            ),
+        ),
+    )
+    frontend = add(
+        "Frontend Shifts",
+        berlin,
+        "Shift-based: one day in three is left empty on purpose; a custom shift covers part of it.",
+        rotation(
+            "Frontend Shifts daily",
+            _shift_event(
+                "Daily",
+                berlin,
+                _at_local(start, berlin, time(9, 0), 7),
+                day,
+                [*uid("Emma Schulz"), EMPTY, *uid("Jonas Berg")],
+                start,
+            ),
+        ),
+    )
+    # the empty slot is the next turn: from the next 09:00 in Berlin; Grace covers its first six hours
+    local = start.astimezone(ZoneInfo(berlin))
+    nine = local.replace(hour=9, minute=0, second=0, microsecond=0)
+    empty_from = nine if nine > local else nine + day
+    frontend.custom_shifts.append(
+        CustomShift(pd_id("custom shift", "frontend"), uid("Grace Kim")[0], empty_from, empty_from + timedelta(hours=6))
+    )
+    # 14 h ahead: beyond the 12 h reminder, so that the demo's start brings only the Platform Primary reminder
+    captain_at = (start + timedelta(hours=14)).astimezone(ZoneInfo(berlin)).replace(minute=0, second=0, microsecond=0)
+    add(
+        "Release Captain",
+        berlin,
+        "Shift-based: a daily four-hour release window; the demo user captains the next one.",
+        rotation(
+            "Release Captain window",
+            _shift_event(
+                "Release window",
+                berlin,
+                _at_local(captain_at, berlin, captain_at.time(), 7),
+                timedelta(hours=4),
+                uid("Demo User", "Ines Moreau"),
+                start,
+            ),
+        ),
+    )
 
 
 def _add_services_and_incidents(acct: Account) -> None:
@@ -393,7 +531,10 @@ def _add_services_and_incidents(acct: Account) -> None:
 
 
 def _add_extra(acct: Account, count: int) -> None:
-    """Load-test schedules in triples, each used at levels 1-3 of three policies: three on-call rows apiece."""
+    """Load-test schedules in triples, each used at levels 1-3 of three policies: three on-call rows apiece.
+
+    Every fourth one is shift-based (a daily rotating event in place of a daily layer, the same people), as an
+    account part-way through PagerDuty's move to shift-based schedules has both kinds."""
     if count <= 0:
         return
     # Other teams' schedules: the demo user is in none of them, as a person in a 300-schedule account is in a few.
@@ -405,10 +546,29 @@ def _add_extra(acct: Account, count: int) -> None:
         zone = zones[n % len(zones)]
         order = [people[(n + k) % len(people)] for k in range(3)]
         anchor = _at_local(acct.start, zone, time(9, 0), 7)
+        description = f"Synthetic schedule {n + 1} for load tests."
+        if n % 4 == 3:
+            event = ShiftEvent(
+                pd_id("event", name),
+                "Daily",
+                anchor,
+                anchor + timedelta(days=1),
+                zone,
+                ("RRULE:FREQ=DAILY",),
+                anchor,
+                None,
+                "rotating_member_assignment_strategy",
+                tuple(order),
+            )
+            shifted = ShiftSchedule(pd_id("schedule", name), name, description, zone)
+            shifted.rotations.append(Rotation(pd_id("rotation", name), (event,)))
+            acct.shift_schedules[shifted.id] = shifted
+            made.append(shifted.id)
+            continue
         schedule = DemoSchedule(
             pd_id("schedule", name),
             name,
-            f"Synthetic schedule {n + 1} for load tests.",
+            description,
             zone,
             [Layer("Layer 1", tuple(order), anchor, timedelta(days=1), anchor - timedelta(days=30))],
         )

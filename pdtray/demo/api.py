@@ -17,8 +17,18 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pdtray.demo.account import Account, DemoUser, Incident
+from pdtray.demo.account import Account, DemoUser, Incident, pd_id
 from pdtray.demo.rendering import DemoSchedule, Override, Span, render_final
+from pdtray.demo.shift_schedules import (
+    EMPTY,
+    Assignment,
+    CustomShift,
+    ShiftEvent,
+    ShiftOverride,
+    ShiftSchedule,
+    render_assignments,
+)
+from pdtray.demo.shift_schedules import coverage as shift_coverage
 from pdtray.oncall.timestamps import parse_timestamp
 
 Query = dict[str, list[str]]
@@ -83,6 +93,10 @@ class DemoAPI:
         self._routes: list[tuple[str, re.Pattern[str], Callable[..., Any]]] = [
             ("GET", re.compile(r"/users/me"), self._get_me),
             ("GET", re.compile(r"/users/(?P<user_id>[^/]+)"), self._get_user),
+            ("GET", re.compile(r"/v3/schedules"), self._list_shift_schedules),
+            ("GET", re.compile(r"/v3/schedules/(?P<schedule_id>[^/]+)"), self._get_shift_schedule),
+            ("POST", re.compile(r"/v3/schedules/(?P<schedule_id>[^/]+)/overrides"), self._create_shift_overrides),
+            ("POST", re.compile(r"/v3/schedules/(?P<schedule_id>[^/]+)/custom_shifts"), self._create_custom_shifts),
             ("GET", re.compile(r"/schedules"), self._list_schedules),
             ("GET", re.compile(r"/schedules/(?P<schedule_id>[^/]+)"), self._get_schedule),
             ("POST", re.compile(r"/schedules/(?P<schedule_id>[^/]+)/overrides"), self._create_overrides),
@@ -239,6 +253,8 @@ class DemoAPI:
     def _schedule(self, schedule_id: str) -> DemoSchedule:
         schedule = self.account.schedules.get(schedule_id)
         if schedule is None:
+            if schedule_id in self.account.shift_schedules:
+                raise _invalid("This schedule is shift-based; read it at /v3/schedules/{id}")
             raise _not_found("Schedule Not Found", 3004)
         return schedule
 
@@ -376,6 +392,214 @@ class DemoAPI:
             )
         return 201, answer
 
+    # -- shift-based (v3) schedules -----------------------------------------------------------------------------
+
+    def _shift_schedule(self, schedule_id: str) -> ShiftSchedule:
+        schedule = self.account.shift_schedules.get(schedule_id)
+        if schedule is None:
+            if schedule_id in self.account.schedules:
+                # as PagerDuty: a layer-based schedule's ID answers 400 here, and the client falls back to v2
+                raise _invalid("Schedule is not a shift-based schedule")
+            raise _not_found("Schedule Not Found", 3004)
+        return schedule
+
+    def _shift_ref(self, s: ShiftSchedule) -> Json:
+        return {
+            "id": s.id,
+            "type": "schedule_v3_reference",
+            "summary": s.name,
+            "self": f"{self.base_url}/v3/schedules/{s.id}",
+            "html_url": f"{self.base_url}/web/schedules/{s.id}",
+        }
+
+    def _list_shift_schedules(self, *, query: Query, **_: Any) -> tuple[int, Any]:
+        """References only, limit up to 1000 (default 100), and no ``total``: v3's list, not v2's."""
+        text = (self._one(query, "query") or "").casefold()
+        found = sorted(
+            (s for s in self.account.shift_schedules.values() if text in s.name.casefold()),
+            key=lambda s: s.name.casefold(),
+        )
+        try:
+            limit = int(self._one(query, "limit") or 100)
+            offset = int(self._one(query, "offset") or 0)
+        except ValueError:
+            raise _invalid("limit and offset must be integers") from None
+        if not 1 <= limit <= 1000 or offset < 0:
+            raise _invalid("limit must be from 1 to 1000 and offset at least 0")
+        page = found[offset : offset + limit]
+        return 200, {
+            "schedules": [self._shift_ref(s) for s in page],
+            "limit": limit,
+            "offset": offset,
+            "more": offset + len(page) < len(found),
+        }
+
+    def _get_shift_schedule(self, *, schedule_id: str, query: Query, **_: Any) -> tuple[int, Any]:
+        s = self._shift_schedule(schedule_id)
+        zone = self._zone(query, s.time_zone)
+        policies = [
+            self._ref("escalation_policy", p.id, p.name)
+            for p in self.account.policies.values()
+            if any(t.kind == "schedule" and t.id == s.id for lvl in p.levels for t in lvl)
+        ]
+        body: Json = {
+            **self._shift_ref(s),
+            "type": "schedule_v3",
+            "name": s.name,
+            "description": s.description,
+            "time_zone": s.time_zone,
+            "escalation_policies": policies,
+            "teams": [],
+            "http_cal_url": f"{self.base_url}/web/schedules/{s.id}.ics",
+            "web_cal_url": f"{self.base_url.replace('http://', 'webcal://', 1)}/web/schedules/{s.id}.ics",
+            "rotations": [
+                {"id": r.id, "type": "schedule_rotation", "events": [self._event_json(e) for e in r.events]}
+                for r in s.rotations
+            ],
+        }
+        if "final_schedule" in query.get("include[]", []):
+            since = self._time(query, "since", self.now())
+            until = self._time(query, "until", since + timedelta(days=1))
+            if until <= since:
+                raise _invalid("until must be after since")
+            assignments = render_assignments(s, since, until)
+            body["final_schedule"] = {
+                "type": "final_schedule",
+                "rendered_coverage_percentage": shift_coverage(assignments, since, until),
+                "computed_shift_assignments": [self._assignment_json(a, zone) for a in assignments],
+            }
+        return 200, {"schedule": body}
+
+    @staticmethod
+    def _member_json(user_id: str) -> Json:
+        return {"type": "empty_member"} if user_id == EMPTY else {"type": "user_member", "user_id": user_id}
+
+    def _event_json(self, e: ShiftEvent) -> Json:
+        zone = ZoneInfo(e.time_zone)
+        strategy: Json = {"type": e.strategy, "members": [self._member_json(m) for m in e.members]}
+        if e.strategy == "rotating_member_assignment_strategy":
+            strategy["shifts_per_member"] = e.shifts_per_member
+        return {
+            "id": e.id,
+            "type": "schedule_event",
+            "name": e.name,
+            "start_time": {"date_time": _ts(e.first_start, zone), "time_zone": e.time_zone},
+            "end_time": {"date_time": _ts(e.first_end, zone), "time_zone": e.time_zone},
+            "effective_since": _ts(e.effective_since),
+            "effective_until": _ts(e.effective_until) if e.effective_until else None,
+            "recurrence": list(e.recurrence),
+            "assignment_strategy": strategy,
+        }
+
+    def _assignment_json(self, a: Assignment, zone: ZoneInfo | None) -> Json:
+        source: Json = {"type": a.source}
+        if a.rotation_id:
+            source["rotation_id"] = a.rotation_id
+        if a.shift_id:
+            source["shift_id"] = a.shift_id
+        if a.override_id:
+            source["override_id"] = a.override_id
+        return {
+            "type": "computed_shift_assignment",
+            "start_time": _ts(a.start, zone),
+            "end_time": _ts(a.end, zone),
+            "member": self._member_json(a.user),
+            "source": source,
+        }
+
+    def _writable_shift_schedule(self, kind: TokenKind, schedule_id: str) -> ShiftSchedule:
+        if kind is TokenKind.READ_ONLY:
+            raise _error(403, "Access Denied", 2010, ["This API key is read-only."])
+        return self._shift_schedule(schedule_id)
+
+    def _window(self, item: Any) -> tuple[datetime, datetime]:
+        try:
+            start, end = parse_timestamp(item["start_time"]), parse_timestamp(item["end_time"])
+        except (KeyError, TypeError, ValueError):
+            raise _invalid("start_time and end_time are required") from None
+        if end <= start:
+            raise _invalid("end_time must be after start_time")
+        if end <= self.now():
+            raise _invalid("Shifts cannot be created in the past")
+        return start, end
+
+    def _member_user(self, member: Any, what: str) -> str:
+        if not isinstance(member, dict) or member.get("type") != "user_member":
+            raise _invalid(f"{what} must be a user_member")
+        user = self.account.users.get(str(member.get("user_id")))
+        if user is None or user.deleted_at:
+            raise _invalid(f"{what}: user not found")
+        return user.id
+
+    @staticmethod
+    def _items(body: bytes, key: str) -> list[Any]:
+        try:
+            items = json.loads(body or b"{}")[key]
+            assert isinstance(items, list) and items
+        except (ValueError, KeyError, TypeError, AssertionError):
+            raise _invalid(f"{key} must be a non-empty list") from None
+        return items
+
+    def _create_shift_overrides(self, *, kind: TokenKind, schedule_id: str, body: bytes, **_: Any) -> tuple[int, Any]:
+        schedule = self._writable_shift_schedule(kind, schedule_id)
+        created = []
+        for item in self._items(body, "overrides"):
+            if not isinstance(item, dict) or item.get("type") != "override_shift":
+                raise _invalid("type must be override_shift")
+            rotation_id, shift_id = item.get("rotation_id"), item.get("custom_shift_id")
+            if (rotation_id is None) == (shift_id is None):
+                raise _invalid("Exactly one of rotation_id and custom_shift_id must be set")
+            if rotation_id is not None and rotation_id not in {r.id for r in schedule.rotations}:
+                raise _invalid("rotation_id does not name a rotation of this schedule")
+            if shift_id is not None and shift_id not in {c.id for c in schedule.custom_shifts}:
+                raise _invalid("custom_shift_id does not name a custom shift of this schedule")
+            start, end = self._window(item)
+            overridden = self._member_user(item.get("overridden_member"), "overridden_member")
+            overriding = self._member_user(item.get("overriding_member"), "overriding_member")
+            override = ShiftOverride(
+                pd_id("override", schedule.id, str(len(schedule.overrides))), start, end, overridden, overriding,
+                rotation_id, shift_id,
+            )  # fmt: skip
+            schedule.overrides.append(override)
+            created.append(
+                {
+                    "id": override.id,
+                    "type": "override_shift",
+                    **({"rotation_id": rotation_id} if rotation_id else {"custom_shift_id": shift_id}),
+                    "start_time": _ts(start),
+                    "end_time": _ts(end),
+                    "overridden_member": self._member_json(overridden),
+                    "overriding_member": self._member_json(overriding),
+                }
+            )
+        self._oncall_cache.clear()
+        return 201, {"overrides": created}
+
+    def _create_custom_shifts(self, *, kind: TokenKind, schedule_id: str, body: bytes, **_: Any) -> tuple[int, Any]:
+        schedule = self._writable_shift_schedule(kind, schedule_id)
+        created = []
+        for item in self._items(body, "custom_shifts"):
+            if not isinstance(item, dict) or item.get("type") != "custom_shift":
+                raise _invalid("type must be custom_shift")
+            assignments = item.get("assignments")
+            if not isinstance(assignments, list) or len(assignments) != 1:
+                raise _invalid("A custom shift takes exactly one assignment")
+            start, end = self._window(item)
+            user = self._member_user((assignments[0] or {}).get("member"), "assignments[0].member")
+            shift = CustomShift(pd_id("custom shift", schedule.id, str(len(schedule.custom_shifts))), user, start, end)
+            schedule.custom_shifts.append(shift)
+            created.append(
+                {
+                    "id": shift.id,
+                    "type": "custom_shift",
+                    "start_time": _ts(start),
+                    "end_time": _ts(end),
+                    "assignments": [{"type": "shift_assignment", "member": self._member_json(user)}],
+                }
+            )
+        self._oncall_cache.clear()
+        return 201, {"custom_shifts": created}
+
     # -- on-calls -----------------------------------------------------------------------------------------------
 
     def _list_oncalls(self, *, query: Query, **_: Any) -> tuple[int, Any]:
@@ -428,10 +652,10 @@ class DemoAPI:
                     else:
                         if schedule_ids and target.id not in schedule_ids:
                             continue
-                        schedule = self.account.schedules[target.id]
+                        schedule = self.account.schedules.get(target.id) or self.account.shift_schedules[target.id]
                         if target.id not in rendered:
-                            rendered[target.id] = render_final(
-                                schedule, since, max(until, since + timedelta(seconds=1)), overflow=True
+                            rendered[target.id] = self._spans(
+                                target.id, since, max(until, since + timedelta(seconds=1))
                             )
                         spans = rendered[target.id]
                     seen_users: set[str] = set()
@@ -445,7 +669,7 @@ class DemoAPI:
                         row = {
                             "escalation_policy": self._ref("escalation_policy", policy.id, policy.name),
                             "escalation_level": level,
-                            "schedule": self._ref("schedule", schedule.id, schedule.name) if schedule else None,
+                            "schedule": self._schedule_ref(schedule) if schedule else None,
                             "user": self._user_json(self.account.users[span.user], full=users_full),
                             "start": None if permanent else _ts(span.start, zone),
                             "end": None if permanent else _ts(span.end, zone),
@@ -453,6 +677,23 @@ class DemoAPI:
                         rows.append(((policy.name, level, span.start), row))
         rows.sort(key=lambda item: item[0])
         return [row for _, row in rows]
+
+    def _schedule_ref(self, schedule: DemoSchedule | ShiftSchedule) -> Json:
+        if isinstance(schedule, ShiftSchedule):
+            return self._shift_ref(schedule)
+        return self._ref("schedule", schedule.id, schedule.name)
+
+    def _spans(self, schedule_id: str, since: datetime, until: datetime) -> list[Span]:
+        """Who is on call on either kind of schedule, each shift with its true bounds (not cut to the window);
+        on a shift-based schedule several spans may overlap."""
+        layered = self.account.schedules.get(schedule_id)
+        if layered is not None:
+            return render_final(layered, since, until, overflow=True)
+        margin = timedelta(days=2)  # longer than any demo shift, so that each keeps its real start and end
+        assignments = render_assignments(self.account.shift_schedules[schedule_id], since - margin, until + margin)
+        return [
+            Span(a.user, a.start, a.end) for a in assignments if a.user != EMPTY and a.end > since and a.start < until
+        ]
 
     # -- incidents ----------------------------------------------------------------------------------------------
 
@@ -623,7 +864,7 @@ class DemoAPI:
         for target in targets:
             if target.kind == "user":
                 return target.id
-            spans = render_final(self.account.schedules[target.id], now, now + timedelta(seconds=1))
+            spans = self._spans(target.id, now, now + timedelta(seconds=1))
             if spans:
                 return spans[0].user
         return None

@@ -7,20 +7,28 @@ from datetime import UTC, datetime, timedelta
 from icalendar import Calendar, Event
 
 from pdtray.demo.account import Account, DemoSchedule
-from pdtray.demo.rendering import render_final
+from pdtray.demo.rendering import Span, render_final
+from pdtray.demo.shift_schedules import EMPTY, ShiftSchedule, render_assignments
 
 FEED_DAYS = 30
 
 
-def schedule_feed(account: Account, schedule: DemoSchedule, now: datetime | None = None) -> bytes:
+def _spans(schedule: DemoSchedule | ShiftSchedule, since: datetime, until: datetime) -> list[Span]:
+    if isinstance(schedule, ShiftSchedule):
+        return [Span(a.user, a.start, a.end) for a in render_assignments(schedule, since, until) if a.user != EMPTY]
+    return render_final(schedule, since, until)
+
+
+def schedule_feed(account: Account, schedule: DemoSchedule | ShiftSchedule, now: datetime | None = None) -> bytes:
+    """One event per shift; a shift-based schedule's concurrent shifts are separate events."""
     now = now or datetime.now(UTC)
     calendar = Calendar()
     calendar.add("prodid", "-//pdtray demo//schedule feed//EN")
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", f"On call: {schedule.name}")
-    for span in render_final(schedule, now, now + timedelta(days=FEED_DAYS)):
+    for span in _spans(schedule, now, now + timedelta(days=FEED_DAYS)):
         event = Event()
-        event.add("uid", f"{schedule.id}-{span.start.isoformat()}@demo.pdtray")
+        event.add("uid", f"{schedule.id}-{span.start.isoformat()}-{span.user}@demo.pdtray")
         event.add("dtstamp", now)
         event.add("dtstart", span.start)
         event.add("dtend", span.end)

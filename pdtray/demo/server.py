@@ -193,11 +193,12 @@ class DemoServer:
         if path.startswith("/web/schedules/") and name.endswith(".ics"):
             from pdtray.demo.calendar_feed import schedule_feed  # icalendar, only when a feed is asked for
 
-            feed = self.account.schedules.get(name.removesuffix(".ics"))
+            key = name.removesuffix(".ics")
+            feed = self.account.schedules.get(key) or self.account.shift_schedules.get(key)
             if feed is None:
                 return Reply(404, b"no such schedule")
             return Reply(200, schedule_feed(self.account, feed), (("Content-Type", "text/calendar; charset=utf-8"),))
-        schedule = self.account.schedules.get(name)
+        schedule = self.account.schedules.get(name) or self.account.shift_schedules.get(name)
         title = schedule.name if schedule else name
         page = (
             "<!doctype html><meta charset='utf-8'><title>pdtray demo</title>"

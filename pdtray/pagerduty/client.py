@@ -340,6 +340,87 @@ class PagerDutyClient:
             params={"since": since, "until": until, "time_zone": time_zone},
         )
 
+    async def shift_schedules(self, *, query: str | None = None) -> list[Json]:
+        """Shift-based schedules (``GET /v3/schedules``), as bare references; /schedules lists only layer-based
+        ones, and no endpoint lists both."""
+        return await self._paginate("/v3/schedules", "schedules", what="shift-based schedules", params={"query": query})
+
+    async def shift_schedule(
+        self,
+        schedule_id: str,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        time_zone: str | None = None,
+    ) -> Json:
+        """One shift-based schedule with ``final_schedule.computed_shift_assignments`` between since and until.
+
+        PagerDuty answers 400 when the ID is a layer-based schedule (BadRequestError)."""
+        return await self._get_object(
+            f"/v3/schedules/{schedule_id}",
+            "schedule",
+            what=f"shift-based schedule {schedule_id}",
+            params={
+                "since": since,
+                "until": until,
+                "time_zone": time_zone,
+                "include[]": ["final_schedule"] if since is not None else [],
+            },
+        )
+
+    async def create_shift_override(
+        self,
+        schedule_id: str,
+        *,
+        start: datetime,
+        end: datetime,
+        overridden_user_id: str,
+        overriding_user_id: str,
+        rotation_id: str | None = None,
+        custom_shift_id: str | None = None,
+    ) -> Json:
+        """An override on a shift-based schedule: it replaces one member of one source (a rotation or a custom
+        shift), not the schedule's on-call as a whole, so both the source and the member replaced are named."""
+        if (rotation_id is None) == (custom_shift_id is None):
+            raise ValueError("an override names exactly one of rotation_id and custom_shift_id")
+        override: Json = {
+            "type": "override_shift",
+            "start_time": start.isoformat(),
+            "end_time": end.isoformat(),
+            "overridden_member": {"type": "user_member", "user_id": overridden_user_id},
+            "overriding_member": {"type": "user_member", "user_id": overriding_user_id},
+        }
+        if rotation_id is not None:
+            override["rotation_id"] = rotation_id
+        else:
+            override["custom_shift_id"] = custom_shift_id
+        body = await self._send(
+            "POST",
+            f"{self.urls.rest}/v3/schedules/{schedule_id}/overrides",
+            what=f"an override on schedule {schedule_id}",
+            body={"overrides": [override]},
+            once=True,
+        )
+        return _only(_field(body, "overrides", list, f"the override on schedule {schedule_id}"), "override")
+
+    async def create_custom_shift(self, schedule_id: str, *, start: datetime, end: datetime, user_id: str) -> Json:
+        """A custom shift on a shift-based schedule: adds ``user_id`` for [start, end) without replacing anyone,
+        which is how a gap is filled or an extra responder added. PagerDuty takes exactly one assignment."""
+        shift: Json = {
+            "type": "custom_shift",
+            "start_time": start.isoformat(),
+            "end_time": end.isoformat(),
+            "assignments": [{"type": "shift_assignment", "member": {"type": "user_member", "user_id": user_id}}],
+        }
+        body = await self._send(
+            "POST",
+            f"{self.urls.rest}/v3/schedules/{schedule_id}/custom_shifts",
+            what=f"a custom shift on schedule {schedule_id}",
+            body={"custom_shifts": [shift]},
+            once=True,
+        )
+        return _only(_field(body, "custom_shifts", list, f"the custom shift on schedule {schedule_id}"), "custom shift")
+
     def oncall_pages(
         self,
         *,
@@ -482,6 +563,12 @@ def _field(body: Any, key: str, kind: type, what: str) -> Any:
 
 
 _UNREADABLE = object()
+
+
+def _only(items: list[Any], what: str) -> Json:
+    if len(items) != 1 or not isinstance(items[0], dict):
+        raise InvalidResponseError(f"PagerDuty's answer held {len(items)} results for one new {what}.")
+    return items[0]
 
 
 def _shape_problem(body: Any, shape: tuple[str, type] | None, what: str, status: int) -> InvalidResponseError | None:

@@ -580,7 +580,10 @@ class TrayApplication(QObject):
 
     async def _handover(self, shift: MyShift) -> User | None:
         assert shift.schedule_id is not None
-        return await queries.handover((await self.session.client()), shift.schedule_id, shift.start)
+        client = await self.session.client()
+        me = self.refresh.state.snapshot.mine.user.id if self.refresh.state.snapshot else None
+        options = self.session.window_options(shift.schedule_id)
+        return await queries.handover(client, shift.schedule_id, shift.start, me=me, **options)
 
     def _notification_state_path(self) -> Path:
         name = "notifications-demo.json" if self.demo else "notifications.json"
