@@ -90,7 +90,7 @@ def test_status_notifier_item_tooltip_icon_and_activate(tmp_path):
                 "the tooltip with data",
             )
             assert "pdtray demo account" in tooltip
-            assert re.search(r"Platform Primary — Alice Nguyen \(L1, L2\), until", tooltip)
+            assert re.search(r"Platform Primary — Alice Nguyen \(L1, L2\), until", tooltip), tooltip[-900:]
             assert "2 open incidents assigned to you (1 not acknowledged)" in tooltip
             assert len(item_property(env, item, "IconPixmap")) > 1000  # the drawn icon, badge and all
             assert visible_windows(display, "^pdtray$") == []

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from pdtray.oncall import DecodeError, Ref, Timeline, User
 from pdtray.oncall.decode import decode_ref
 from pdtray.oncall.incidents import Incident, decode_incident
-from pdtray.oncall.take_shift import ShiftToTake
+from pdtray.oncall.take_shift import TAKE_OVER, ShiftToTake
 from pdtray.oncall.timestamps import parse_timestamp
 from pdtray.pagerduty.errors import BadRequestError, InvalidResponseError
 
@@ -126,17 +126,22 @@ async def page_on_call(
 
 @dataclass(frozen=True)
 class TakenShift:
+    #: the override's ID, or the custom shift's (shift-based schedules: ``how`` says which)
     override_id: str
     schedule: Ref
     start: datetime
     end: datetime
     user: User
     from_user: User | None
+    how: str = TAKE_OVER
 
 
 async def take_shift(client: PagerDutyClient, timeline: Timeline, me: User, shift: ShiftToTake) -> TakenShift:
-    """An override putting ``me`` on ``timeline``'s schedule for ``shift``. PagerDuty answers with a bare array
-    holding a status per override; a refusal inside it (an override in the past, say) becomes BadRequestError."""
+    """Puts ``me`` on ``timeline``'s schedule for ``shift``: an override on a layer-based schedule; on a
+    shift-based one an override of the replaced member's rotation or custom shift, or a custom shift to cover a
+    gap or add a responder (see take_shift.shift_to_take)."""
+    if timeline.schedule.shift_based:
+        return await _take_shift_based(client, timeline, me, shift)
     schedule = timeline.schedule
     answer = await client.create_override(
         schedule.id, user_id=me.id, start=shift.start, end=shift.end, time_zone=schedule.time_zone
@@ -162,4 +167,37 @@ async def take_shift(client: PagerDutyClient, timeline: Timeline, me: User, shif
     except (KeyError, TypeError, ValueError):
         raise InvalidResponseError(
             f"PagerDuty's answer for the override on {schedule.name} lacked its id, start or end."
+        ) from None
+
+
+async def _take_shift_based(client: PagerDutyClient, timeline: Timeline, me: User, shift: ShiftToTake) -> TakenShift:
+    schedule = timeline.schedule
+    if shift.how == TAKE_OVER:
+        if shift.from_user is None or shift.source is None or not shift.source.overridable:
+            raise ValueError("an override on a shift-based schedule needs the member and the source it replaces")
+        custom = shift.source.rotation_id is None
+        answer = await client.create_shift_override(
+            schedule.id,
+            start=shift.start,
+            end=shift.end,
+            overridden_user_id=shift.from_user.id,
+            overriding_user_id=me.id,
+            rotation_id=None if custom else shift.source.rotation_id,
+            custom_shift_id=shift.source.shift_id if custom else None,
+        )
+    else:
+        answer = await client.create_custom_shift(schedule.id, start=shift.start, end=shift.end, user_id=me.id)
+    try:
+        return TakenShift(
+            override_id=str(answer["id"]),
+            schedule=schedule.ref,
+            start=parse_timestamp(answer["start_time"]),
+            end=parse_timestamp(answer["end_time"]),
+            user=me,
+            from_user=shift.from_user,
+            how=shift.how,
+        )
+    except (KeyError, TypeError, ValueError):
+        raise InvalidResponseError(
+            f"PagerDuty's answer for the change on {schedule.name} lacked its id, start_time or end_time."
         ) from None

@@ -31,7 +31,12 @@ def on_call_state(mine: MyShifts, now: datetime, soon_within: timedelta) -> OnCa
 def default_watched(
     schedules: Sequence[Schedule], my_id: str | None, my_schedule_ids: Iterable[str] = (), *, fallback: int = 3
 ) -> list[str]:
-    """The schedules I am in (a member of, or with a shift of mine); if none, the first few by name."""
+    """The schedules I am in (a member of, or with a shift of mine); if none, the first few by name.
+
+    Before the schedule list has arrived (it comes after who is on call, and hourly), the schedules of my own
+    shifts are what is known, and they are watched meanwhile rather than nothing."""
+    if not schedules:
+        return list(dict.fromkeys(my_schedule_ids))
     mine = set(my_schedule_ids)
     chosen = [s.id for s in schedules if s.id in mine or (my_id is not None and my_id in s.member_ids)]
     if chosen:

@@ -91,3 +91,21 @@ def _one_at_a_time(
 
 def _same_people(a: TimelineEntry, b: TimelineEntry) -> bool:
     return [u.id for u in a.people] == [u.id for u in b.people] and a.sources == b.sources
+
+
+def lane_layout(timeline: Timeline) -> list[list[tuple[int, User]]]:
+    """For each entry, (lane, person) pairs: a person keeps the lane they had in the entry before when it is
+    free, so that a bar drawn lane by lane shows each shift as one unbroken block while others come and go."""
+    layout: list[list[tuple[int, User]]] = []
+    previous: dict[str, int] = {}
+    for entry in timeline.entries:
+        placed: dict[str, int] = {}
+        for person in entry.people:
+            if person.id in previous and previous[person.id] not in placed.values():
+                placed[person.id] = previous[person.id]
+        for person in entry.people:
+            if person.id not in placed:
+                placed[person.id] = next(lane for lane in range(len(entry.people) + 1) if lane not in placed.values())
+        layout.append(sorted(((placed[p.id], p) for p in entry.people), key=lambda item: item[0]))
+        previous = placed
+    return layout

@@ -27,7 +27,7 @@ from pdtray.app.snapshot import Snapshot
 from pdtray.oncall.human_time import format_at
 from pdtray.oncall.incidents import ACKNOWLEDGED, RESOLVED, Incident, apply_status
 from pdtray.oncall.models import Ref
-from pdtray.oncall.take_shift import NothingToTake, shift_to_take
+from pdtray.oncall.take_shift import ADD_RESPONDER, NothingToTake, confirmation, shift_to_take
 
 if TYPE_CHECKING:
     from pdtray.pagerduty.client import PagerDutyClient
@@ -154,7 +154,11 @@ class ActionsController(QObject):
 
     # -- take a shift -------------------------------------------------------------------------------------------
 
-    def take_shift(self, schedule_id: str, at: datetime) -> None:
+    def add_me(self, schedule_id: str, at: datetime) -> None:
+        """Beside whoever is on call (a shift-based schedule's custom shift), replacing nobody."""
+        self.take_shift(schedule_id, at, extra=True)
+
+    def take_shift(self, schedule_id: str, at: datetime, *, extra: bool = False) -> None:
         popup = self._popup()
         timeline = popup.timeline.timeline
         snapshot = self.refresh.state.snapshot
@@ -164,23 +168,17 @@ class ActionsController(QObject):
         me = snapshot.mine.user
         try:
             # the page chose a moment inside the row a few milliseconds ago: a row running now is taken from now
-            shift = shift_to_take(timeline, me, now, max(at, now))
+            shift = shift_to_take(timeline, me, now, max(at, now), extra=extra)
         except NothingToTake as exc:
             popup.timeline.show_action_message(f"Nothing to take: {exc}.")
             return
-        tz = self._tz()
-        whose = shift.from_user.display_name if shift.from_user else "nobody (a gap)"
-        span = f"from {format_at(shift.start, now, tz)} to {format_at(shift.end, now, tz)}"
+        asked = confirmation(timeline, shift, now, self._tz())
         box = QMessageBox(
-            QMessageBox.Icon.Question,
-            "Take this shift?",
-            f"Put yourself on call for {timeline.schedule.name} {span}?",
-            QMessageBox.StandardButton.Cancel,
-            popup,
+            QMessageBox.Icon.Question, asked.title, asked.question, QMessageBox.StandardButton.Cancel, popup
         )
         box.setTextFormat(Qt.TextFormat.PlainText)  # names are PagerDuty's text, never markup
-        box.setInformativeText(f"Now on call: {whose}. PagerDuty records it as an override in your name.")
-        take = box.addButton("Take it", QMessageBox.ButtonRole.AcceptRole)
+        box.setInformativeText(asked.detail)
+        take = box.addButton(asked.button, QMessageBox.ButtonRole.AcceptRole)
         take.clicked.connect(
             lambda: self.runner.run(
                 ("take", schedule_id), lambda client: actions.take_shift(client, timeline, me, shift)
@@ -240,8 +238,9 @@ class ActionsController(QObject):
             popup = self._popup()
             tz = self._tz()
             now = datetime.now(UTC)
+            beside = " beside whoever else is on call" if result.how == ADD_RESPONDER else ""
             popup.timeline.show_action_message(
-                f"You are on call for {result.schedule.name} from {format_at(result.start, now, tz)} "
+                f"You are on call for {result.schedule.name}{beside} from {format_at(result.start, now, tz)} "
                 f"to {format_at(result.end, now, tz)}."
             )
             self._reload_timeline(result.schedule.id, popup.timeline.hours)

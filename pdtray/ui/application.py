@@ -337,6 +337,7 @@ class TrayApplication(QObject):
             popup.timeline.reload_requested.connect(self.timelines.request)
             popup.timeline.open_url_requested.connect(lambda url: QDesktopServices.openUrl(QUrl(url)))
             popup.timeline.take_requested.connect(self.actions.take_shift)
+            popup.timeline.add_requested.connect(self.actions.add_me)
             popup.incidents.acknowledge_requested.connect(self.actions.acknowledge)
             popup.incidents.resolve_requested.connect(self.actions.resolve)
             popup.incidents.open_url_requested.connect(lambda url: QDesktopServices.openUrl(QUrl(url)))

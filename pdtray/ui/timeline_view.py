@@ -22,8 +22,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pdtray.oncall import Timeline, TimelineEntry
+from pdtray.oncall import Timeline, TimelineEntry, User
 from pdtray.oncall.human_time import clock, day_label, format_at, format_duration, format_relative, format_until
+from pdtray.oncall.timeline import lane_layout
 from pdtray.ui.schedule_list import warning_colour
 
 PERSON_COLOURS = ["#3B82F6", "#10B981", "#8B5CF6", "#F59E0B", "#EC4899", "#14B8A6", "#6366F1", "#84CC16"]
@@ -66,14 +67,24 @@ class TimelineBar(QWidget):
         self.timeline: Timeline | None = None
         self.now: datetime | None = None
         self.tz: tzinfo | None = None
+        self._layout: list[list[tuple[int, User]]] = []
         self.setMinimumHeight(58)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
+    @property
+    def bar_height(self) -> int:
+        """26 px for one person at a time; with people on call at once, a lane of 16 px each."""
+        lanes = self.timeline.lanes if self.timeline is not None else 1
+        return 26 if lanes <= 1 else 16 * lanes
+
     def sizeHint(self) -> QSize:
-        return QSize(360, 58)
+        return QSize(360, self.bar_height + 32)
 
     def set_timeline(self, timeline: Timeline | None, now: datetime, tz: tzinfo | None) -> None:
+        if timeline is not self.timeline:
+            self._layout = lane_layout(timeline) if timeline is not None else []
         self.timeline, self.now, self.tz = timeline, now, tz
+        self.setFixedHeight(self.bar_height + 32)
         self.update()
 
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -84,27 +95,35 @@ class TimelineBar(QWidget):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         palette = self.palette()
         span = (timeline.until - timeline.since).total_seconds()
-        bar = QRectF(4, 6, self.width() - 8, 26)
+        bar = QRectF(4, 6, self.width() - 8, self.bar_height)
+        lanes = timeline.lanes
+        lane_height = bar.height() / lanes
 
         def x(t: datetime) -> float:
             return bar.left() + bar.width() * (t - timeline.since).total_seconds() / span
 
-        for entry in timeline.entries:
+        metrics = QFontMetrics(painter.font())
+        for entry, placed in zip(timeline.entries, self._layout, strict=False):
             # at least a few pixels, so a short current stretch is still seen
-            rect = QRectF(x(entry.start), bar.top(), max(3.0, x(entry.end) - x(entry.start)), bar.height())
+            left, width = x(entry.start), max(3.0, x(entry.end) - x(entry.start))
             if entry.user is None:
+                rect = QRectF(left, bar.top(), width, bar.height())
                 colour = warning_colour(palette)
                 painter.fillRect(rect, QBrush(colour, Qt.BrushStyle.BDiagPattern))
                 painter.setPen(QPen(colour, 1))
                 painter.drawRect(rect.adjusted(0.5, 0.5, -0.5, -0.5))
-            else:
-                colour = person_colour(entry.user.id)
+                continue
+            # people on call at once are stacked, each in their own lane
+            for lane, person in placed:
+                rect = QRectF(left, bar.top() + lane * lane_height, width, lane_height)
+                colour = person_colour(person.id)
                 painter.fillRect(rect, colour if entry.current else colour.lighter(125))
                 painter.setPen(QPen(palette.color(QPalette.ColorRole.Base), 1))
                 painter.drawLine(rect.topLeft(), rect.bottomLeft())
-                label = entry.user.name.split()[0]
-                metrics = QFontMetrics(painter.font())
-                if metrics.horizontalAdvance(label) + 8 < rect.width():
+                if lane:
+                    painter.drawLine(rect.topLeft(), rect.topRight())
+                label = person.name.split()[0] if person.name.split() else person.name
+                if metrics.horizontalAdvance(label) + 8 < rect.width() and metrics.height() <= rect.height() + 2:
                     painter.setPen(QColor("white"))
                     painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, label)
         now_x = x(min(max(self.now, timeline.since), timeline.until))
@@ -140,6 +159,7 @@ class TimelinePage(QWidget):
     reload_requested = Signal(str, int)  # schedule ID, hours
     open_url_requested = Signal(str)
     take_requested = Signal(str, object)  # schedule ID, a moment (datetime) inside the stretch to take
+    add_requested = Signal(str, object)  # the same, to add myself beside whoever is on call (shift-based)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -195,6 +215,12 @@ class TimelinePage(QWidget):
         self.take = QPushButton("Take this shift…")
         self.take.setToolTip("Put yourself on call for the selected stretch (from now on), as an override")
         self.take.setEnabled(False)
+        self.add_me = QPushButton("Add me as an extra responder…")
+        self.add_me.setToolTip("Be on call beside whoever is on call then (a custom shift), replacing nobody")
+        self.add_me.hide()
+        self.coverage = QLabel(textFormat=Qt.TextFormat.PlainText)
+        self.coverage.setObjectName("coverage")
+        self.coverage.hide()
         header = QHBoxLayout()
         header.addWidget(self.back)
         header.addWidget(self.title, 1)
@@ -203,6 +229,7 @@ class TimelinePage(QWidget):
         header.addWidget(self.reload)
         footer = QHBoxLayout()
         footer.addWidget(self.take)
+        footer.addWidget(self.add_me)
         footer.addStretch(1)
         footer.addWidget(self.subscribe)
         footer.addWidget(self.open_web)
@@ -215,13 +242,15 @@ class TimelinePage(QWidget):
         layout.addWidget(self.note)
         layout.addWidget(self.action_message)
         layout.addWidget(self.countdown)
+        layout.addWidget(self.coverage)
         layout.addLayout(footer)
         self.back.clicked.connect(self.back_requested.emit)
         self.reload.clicked.connect(self._reload)
         self.day.clicked.connect(lambda: self._set_hours(24))
         self.week.clicked.connect(lambda: self._set_hours(24 * 7))
         self.open_web.clicked.connect(lambda: self.html_url and self.open_url_requested.emit(self.html_url))
-        self.take.clicked.connect(self._take)
+        self.take.clicked.connect(lambda: self._take(self.take_requested))
+        self.add_me.clicked.connect(lambda: self._take(self.add_requested))
         self.subscribe.clicked.connect(lambda: self.calendar_url and self.open_url_requested.emit(self.calendar_url))
         self.entries.currentItemChanged.connect(lambda *_: self._update_take())
         self.setFocusProxy(self.entries)
@@ -238,15 +267,17 @@ class TimelinePage(QWidget):
     def _update_take(self) -> None:
         entry = self.selected_entry()
         self.take.setEnabled(entry is not None)
+        shift_based = self.timeline is not None and self.timeline.schedule.shift_based
+        self.add_me.setVisible(shift_based and entry is not None and not entry.is_gap)
         if entry is not None:
             self.take.setText("Cover this gap…" if entry.is_gap else "Take this shift…")
 
-    def _take(self) -> None:
+    def _take(self, signal: Signal) -> None:
         entry = self.selected_entry()
         if entry is not None and self.schedule_id:
-            # a moment inside the entry that is not in the past: the override starts no earlier than now
+            # a moment inside the entry that is not in the past: the change starts no earlier than now
             moment = max(entry.start, datetime.now(entry.start.tzinfo))
-            self.take_requested.emit(self.schedule_id, min(moment, entry.end - timedelta(seconds=1)))
+            signal.emit(self.schedule_id, min(moment, entry.end - timedelta(seconds=1)))  # type: ignore[attr-defined]
 
     def _set_hours(self, hours: int) -> None:
         if hours != self.hours:
@@ -291,7 +322,7 @@ class TimelinePage(QWidget):
         self.entries.clear()
         palette = self.palette()
         for entry in timeline.entries:
-            who = "Nobody on call" if entry.user is None else entry.user.display_name
+            who = "Nobody on call" if entry.user is None else people_text(entry.people)
             when = ("● " if entry.current else "") + entry_span_text(entry, now, tz)
             item = QTreeWidgetItem([when, who, format_duration(entry.end - entry.start)])
             item.setTextAlignment(2, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -311,6 +342,8 @@ class TimelinePage(QWidget):
         self._update_take()
         self.note.setText(zone_note(timeline.schedule.time_zone, now, tz) or "")
         self.note.setVisible(bool(self.note.text()))
+        self.coverage.setText(coverage_text(timeline))
+        self.coverage.setVisible(bool(self.coverage.text()))
         self.tick(now, tz)
 
     def tick(self, now: datetime, tz: tzinfo | None) -> None:
@@ -335,11 +368,26 @@ class TimelinePage(QWidget):
             left = format_duration(current.end - now)
             end = format_until(current.end if current.end < timeline.until else None, now, tz)
             ends = f"{end} ({left} left)" if current.end < timeline.until else f"for at least {left}"
-            self.current.setText(f"On call now: <b>{_escape(current.user.display_name)}</b>, {ends}")
+            self.current.setText(f"On call now: <b>{_escape(people_text(current.people))}</b>, {ends}")
         if handoff is not None:
             self.countdown.setText(f"Next handoff {format_relative(handoff, now)} ({format_at(handoff, now, tz)})")
         else:
             self.countdown.setText("No handoff in this window")
+
+
+def people_text(people: tuple[User, ...]) -> str:
+    """ "Alice Nguyen", or "Alice Nguyen + Carmen Díaz" when several are on call at once."""
+    return " + ".join(person.display_name for person in people)
+
+
+def coverage_text(timeline: Timeline) -> str:
+    """ "92 % covered in the next 24 h" (shift-based schedules, whose gaps are the point of the number)."""
+    if not timeline.schedule.shift_based:
+        return ""
+    share = timeline.coverage if timeline.coverage is not None else 100 * timeline.covered_fraction()
+    hours = round((timeline.until - timeline.since).total_seconds() / 3600)
+    span = f"{hours} h" if hours < 48 else f"{round(hours / 24)} days"
+    return f"{share:.0f} % covered in the next {span}"
 
 
 def _swatch(colour: QColor) -> object:
