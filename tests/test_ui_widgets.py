@@ -117,7 +117,7 @@ def visible_names(page) -> list[str]:
 
 def test_rows_say_who_is_on_call(page):
     rows = {r.schedule.name: r for r in page.model.rows}
-    assert rows["Platform Primary"].on_call == "Alice (L1) until 15:34 today"
+    assert rows["Platform Primary"].on_call == "Alice (L1), until 15:34 today"  # as the tooltip says it
     assert rows["Security Triage"].on_call == "Nobody on call" and rows["Security Triage"].nobody
     assert rows["Interview Rotation"].on_call == "Not used by any escalation policy"
 

@@ -17,14 +17,24 @@ TOOLTIP_SCHEDULES = 5
 
 
 def schedule_line(ref: Ref, on_call: ScheduleOnCall | None, now: datetime, tz: tzinfo | None) -> str:
-    """ "Platform Primary — Alice Nguyen (L1), until 17:00 today"; several people are joined with "; "."""
+    """ "Platform Primary — Alice Nguyen (L1), until 17:00 today". A shift-based schedule may have several people
+    on call at once: those at the same levels until the same time read "Alice Nguyen + Bob Okafor (L1), until
+    17:00 today", and groups that differ are joined with "; "."""
     if on_call is None or not on_call.people:
         return f"{ref.name} — nobody on call"
-    people = []
+    return f"{ref.name} — " + people_summary(on_call, now, tz)
+
+
+def people_summary(on_call: ScheduleOnCall, now: datetime, tz: tzinfo | None) -> str:
+    """ "Alice Nguyen + Bob Okafor (L1), until 17:00 today; Carol Diaz (L2), until tomorrow 09:00"."""
+    groups: dict[tuple[tuple[int, ...], datetime | None], list[str]] = {}
     for person in on_call.people:
-        levels = ", ".join(f"L{level}" for level in person.levels)
-        people.append(f"{person.user.display_name} ({levels}), {format_until(person.until, now, tz)}")
-    return f"{ref.name} — " + "; ".join(people)
+        groups.setdefault((person.levels, person.until), []).append(person.user.display_name)
+    parts = []
+    for (levels, until), names in groups.items():
+        level_text = ", ".join(f"L{level}" for level in levels)
+        parts.append(f"{' + '.join(names)} ({level_text}), {format_until(until, now, tz)}")
+    return "; ".join(parts)
 
 
 def my_status_line(mine: MyShifts, now: datetime, tz: tzinfo | None) -> str:

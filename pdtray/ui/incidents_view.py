@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pdtray.oncall.display_text import inert
 from pdtray.oncall.incidents import TRIGGERED, Incident, age
 from pdtray.ui.schedule_list import warning_colour
 
@@ -102,7 +103,7 @@ class IncidentsPage(QWidget):
             status += " …" if incident.id in self.pending else ""  # sent, PagerDuty has not answered yet
             item = QTreeWidgetItem([status, incident.label, incident.service.name, age(incident, now)])
             item.setData(0, Qt.ItemDataRole.UserRole, incident.id)
-            item.setToolTip(1, f"{incident.label}\n{incident.service.name}, {incident.urgency} urgency")
+            item.setToolTip(1, inert(f"{incident.label}\n{incident.service.name}, {incident.urgency} urgency"))
             if incident.status == TRIGGERED:
                 item.setForeground(0, warning_colour(palette))
                 font = item.font(0)

@@ -44,7 +44,8 @@ from PySide6.QtWidgets import (
 )
 
 from pdtray.oncall import Schedule, ScheduleOnCall
-from pdtray.oncall.human_time import format_until
+from pdtray.oncall.display_text import inert
+from pdtray.oncall.summary import people_summary
 
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 STAR_WIDTH = 28
@@ -59,7 +60,9 @@ class ScheduleRow:
 
     @property
     def details(self) -> str:
-        parts = [self.schedule.description, self.schedule.time_zone]
+        # a shift-based list item is a bare reference: its zone is not known until its timeline is read
+        zone = self.schedule.time_zone if self.schedule.details_known else ""
+        parts = ["Shift-based" if self.schedule.shift_based else "", self.schedule.description, zone]
         return " · ".join(p for p in parts if p)
 
     @property
@@ -85,12 +88,7 @@ def build_rows(
         if entry is None or not entry.people:
             rows.append(ScheduleRow(schedule, schedule.id in starred, "Nobody on call", True))
             continue
-        first = entry.people[0]
-        levels = ", ".join(f"L{level}" for level in first.levels)
-        text = f"{first.user.display_name} ({levels}) {format_until(first.until, now, tz)}"
-        if len(entry.people) > 1:
-            text += f" +{len(entry.people) - 1}"
-        rows.append(ScheduleRow(schedule, schedule.id in starred, text, False))
+        rows.append(ScheduleRow(schedule, schedule.id in starred, people_summary(entry, now, tz), False))
     return rows
 
 
@@ -114,7 +112,7 @@ class ScheduleListModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return row.schedule.name
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{row.schedule.name}\n{row.on_call}\n{row.details}"
+            return inert(f"{row.schedule.name}\n{row.on_call}\n{row.details}")  # Qt reads tooltips as rich text
         if role == Qt.ItemDataRole.AccessibleTextRole:
             star = "starred, " if row.starred else ""
             return f"{star}{row.schedule.name}: {row.on_call}"
