@@ -72,7 +72,11 @@ def test_schedules_json(capsys):
     assert code == 0
     items = json.loads(out)
     assert len(items) == 17  # 14 layer-based and 3 shift-based
-    assert all(set(i) == {"id", "name", "description", "time_zone", "html_url"} for i in items)
+    assert all(set(i) == {"id", "name", "description", "time_zone", "html_url", "kind"} for i in items)
+    kinds = {i["name"]: i["kind"] for i in items}
+    assert (kinds["Platform Primary"], kinds["Platform Shifts"]) == ("layer", "shift")
+    # a shift-based schedule as PagerDuty's v3 list gives it: a reference, its zone not known yet
+    assert next(i for i in items if i["name"] == "Platform Shifts")["time_zone"] is None
     assert [i["name"] for i in items] == sorted((i["name"] for i in items), key=str.casefold)
 
 
@@ -80,7 +84,8 @@ def test_schedules_table(capsys):
     code, out, _ = cli(capsys, "schedules", "--demo")  # options after the command work too
     assert code == 0
     lines = out.splitlines()
-    assert lines[0].split() == ["SCHEDULE", "TIME", "ZONE", "ID", "DESCRIPTION"]
+    assert lines[0].split() == ["SCHEDULE", "KIND", "TIME", "ZONE", "ID", "DESCRIPTION"]
+    assert any(line.startswith("Platform Shifts") and line.split()[2] == "shift" for line in lines)
     assert any(line.startswith("Data Pipeline") and "Asia/Kolkata" in line for line in lines)
 
 
@@ -126,12 +131,15 @@ def test_timeline_json(capsys):
     code, out, _ = cli(capsys, "--demo", "timeline", sid, "--hours", "48", "--json")
     assert code == 0
     data = json.loads(out)
-    assert set(data) == {"schedule", "since", "until", "entries"}
+    assert set(data) == {"schedule", "since", "until", "entries", "kind", "coverage"}
+    assert (data["kind"], data["coverage"]) == ("layer", None)
     assert data["schedule"] == {"id": sid, "name": "Security Triage", "time_zone": "UTC"}
     since, until = datetime.fromisoformat(data["since"]), datetime.fromisoformat(data["until"])
     assert until - since == timedelta(hours=48)
     entries = data["entries"]
-    assert all(set(e) == {"user", "start", "end", "current"} for e in entries)
+    assert all(set(e) == {"user", "people", "start", "end", "current"} for e in entries)
+    # one person at a time on a layer-based schedule: "people" is that person, or nobody
+    assert all(e["people"] == ([e["user"]] if e["user"] else []) for e in entries)
     # contiguous from since to until, exactly one current entry, and the gap now is a null user
     assert entries[0]["start"] == data["since"] and entries[-1]["end"] == data["until"]
     assert all(a["end"] == b["start"] for a, b in itertools.pairwise(entries))

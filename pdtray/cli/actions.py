@@ -18,7 +18,7 @@ from pdtray.app import actions, queries
 from pdtray.oncall.human_time import format_at
 from pdtray.oncall.incidents import ACKNOWLEDGED, RESOLVED, Incident, age
 from pdtray.oncall.models import User
-from pdtray.oncall.take_shift import NothingToTake, shift_to_take
+from pdtray.oncall.take_shift import ADD_RESPONDER, TAKE_OVER, NothingToTake, confirmation, shift_to_take
 from pdtray.oncall.timestamps import to_iso
 
 if TYPE_CHECKING:
@@ -172,12 +172,11 @@ async def cmd_take(ctx: CommandContext, args: argparse.Namespace) -> Result:
         me = await queries.me(client)
         timeline = await queries.timeline(client, args.schedule_id, ctx.now, hours=hours)
         try:
-            shift = shift_to_take(timeline, me, ctx.now, at)
+            shift = shift_to_take(timeline, me, ctx.now, at, extra=args.add)
         except NothingToTake as exc:
             raise UsageError(f"Nothing to take: {exc}.") from None
-        whose = shift.from_user.display_name if shift.from_user else "nobody (a gap)"
-        span = f"from {format_at(shift.start, ctx.now, ctx.tz)} to {format_at(shift.end, ctx.now, ctx.tz)}"
-        confirm(f"Take {timeline.schedule.name} {span}, now {whose}?", args)
+        asked = confirmation(timeline, shift, ctx.now, ctx.tz)
+        confirm(f"{asked.question} {asked.detail}", args)
         taken = await actions.take_shift(client, timeline, me, shift)
     data = {
         "override_id": taken.override_id,
@@ -186,8 +185,18 @@ async def cmd_take(ctx: CommandContext, args: argparse.Namespace) -> Result:
         "end": to_iso(taken.end),
         "user": _user_json(taken.user),
         "from_user": _user_json(taken.from_user),
+        # "override" (either kind of schedule) or "custom_shift" (shift-based: a gap covered, a responder added)
+        "change": "override" if taken.how == TAKE_OVER else "custom_shift",
     }
-    text = f"You are on call for {taken.schedule.name} {span} (override {taken.override_id}), instead of {whose}."
+    span = f"from {format_at(taken.start, ctx.now, ctx.tz)} to {format_at(taken.end, ctx.now, ctx.tz)}"
+    if taken.how == TAKE_OVER and taken.from_user is not None:
+        instead = f", instead of {taken.from_user.display_name}"
+    elif taken.how == ADD_RESPONDER:
+        instead = ", beside whoever else is on call"
+    else:
+        instead = ", where nobody was"
+    change = "override" if taken.how == TAKE_OVER else "custom shift"
+    text = f"You are on call for {taken.schedule.name} {span} ({change} {taken.override_id}){instead}."
     return data, text
 
 
@@ -242,6 +251,11 @@ def add_parsers(sub: Any, add_common: AddCommon) -> None:
     take = command("take", "put yourself on call for a schedule's current (or chosen) shift")
     take.add_argument("schedule_id", metavar="SCHEDULE_ID")
     take.add_argument("--at", metavar="TIME", help="take the shift running at TIME instead of now")
+    take.add_argument(
+        "--add",
+        action="store_true",
+        help="shift-based schedules: be on call beside whoever is on call (a custom shift) instead of replacing them",
+    )
     take.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     export = command("export-ics", "write my shifts of the next 7 days to an .ics calendar file")
     export.add_argument("file", metavar="FILE", help="where to write; - for standard output")

@@ -36,8 +36,11 @@ def schedule_json(schedule: Schedule) -> dict[str, Any]:
         "id": schedule.id,
         "name": schedule.name,
         "description": schedule.description,
-        "time_zone": schedule.time_zone,
+        # null for a shift-based schedule as listed: PagerDuty's v3 list gives references, without the zone
+        "time_zone": schedule.time_zone if schedule.details_known else None,
         "html_url": schedule.html_url,
+        # "layer" (layer-based, GET /schedules/{id}) or "shift" (shift-based, GET /v3/schedules/{id})
+        "kind": schedule.kind,
     }
 
 
@@ -58,9 +61,14 @@ def timeline_json(timeline: Timeline) -> dict[str, Any]:
         "schedule": {"id": s.id, "name": s.name, "time_zone": s.time_zone},
         "since": to_iso(timeline.since),
         "until": to_iso(timeline.until),
+        "kind": s.kind,
+        # PagerDuty's own figure for shift-based schedules (percent); null for layer-based ones
+        "coverage": timeline.coverage,
         "entries": [
             {
+                # the first person on call: what this field always held; "people" has everyone on call at once
                 "user": user_json(e.user) if e.user else None,
+                "people": [user_json(p) for p in e.people],
                 "start": to_iso(e.start),
                 "end": to_iso(e.end),
                 "current": e.current,
@@ -103,8 +111,11 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], *, max_width: i
 def schedules_text(items: Sequence[Schedule]) -> str:
     if not items:
         return "No schedules in this account."
-    rows = [[s.name, s.time_zone, s.id, s.description] for s in items]
-    return table(["SCHEDULE", "TIME ZONE", "ID", "DESCRIPTION"], rows)
+    rows = [
+        [s.name, "shift" if s.shift_based else "layer", s.time_zone if s.details_known else "", s.id, s.description]
+        for s in items
+    ]
+    return table(["SCHEDULE", "KIND", "TIME ZONE", "ID", "DESCRIPTION"], rows)
 
 
 def _level(row: OnCall) -> str:
@@ -155,12 +166,15 @@ def timeline_text(timeline: Timeline, now: datetime, tz: tzinfo | None, zone_nam
     lines = [f"{s.name} — next {hours} h ({zone_note})"]
     rows = []
     for e in timeline.entries:
-        who = "Nobody on call" if e.user is None else e.user.display_name
+        who = "Nobody on call" if e.user is None else " + ".join(p.display_name for p in e.people)
         rows.append(["▶" if e.current else "", _span(e.start, e.end, now, tz), who, format_duration(e.end - e.start)])
     lines.append(table(["", "WHEN", "WHO", "FOR"], rows))
     handoff = timeline.next_handoff(now)
     if handoff is not None:
         lines.append(f"Next handoff {format_at(handoff, now, tz)} ({format_relative(handoff, now)}).")
+    if s.shift_based:
+        share = timeline.coverage if timeline.coverage is not None else 100 * timeline.covered_fraction()
+        lines.append(f"{share:.0f} % covered in these {hours} h.")
     return "\n".join(lines)
 
 
