@@ -87,6 +87,13 @@ def test_icon_embeds_and_a_left_click_opens_the_popup(tmp_path, screenshots_dir)
             screenshot(display, screenshots_dir / "4-timeline.png", popup)
             xdotool(display, "key", "Escape")  # back to the list
             time.sleep(0.3)
+            xdotool(display, "key", "ctrl+a")
+            xdotool(display, "type", "--delay", "40", "platform shifts")  # a shift-based schedule, two lanes now
+            xdotool(display, "key", "Return")
+            time.sleep(2)
+            screenshot(display, screenshots_dir / "4b-shift-based-timeline.png", popup)
+            xdotool(display, "key", "Escape")  # back to the list
+            time.sleep(0.3)
             xdotool(display, "key", "Escape")  # clears the filter
             time.sleep(0.3)
             assert visible_windows(display, "^pdtray$"), "Escape with a filter typed clears it, not the popup"
