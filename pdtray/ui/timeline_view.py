@@ -23,17 +23,37 @@ from PySide6.QtWidgets import (
 )
 
 from pdtray.oncall import Timeline, TimelineEntry, User
+from pdtray.oncall.display_text import inert
 from pdtray.oncall.human_time import clock, day_label, format_at, format_duration, format_relative, format_until
 from pdtray.oncall.timeline import lane_layout
 from pdtray.ui.schedule_list import warning_colour
 
-PERSON_COLOURS = ["#3B82F6", "#10B981", "#8B5CF6", "#F59E0B", "#EC4899", "#14B8A6", "#6366F1", "#84CC16"]
+#: eight hues far enough apart to tell two people in neighbouring lanes apart
+PERSON_COLOURS = ["#3B82F6", "#10B981", "#8B5CF6", "#F59E0B", "#EC4899", "#B45309", "#0891B2", "#84CC16"]
 
 
 def person_colour(user_id: str) -> QColor:
     """The same person gets the same colour in every timeline."""
     digest = hashlib.sha256(user_id.encode()).digest()
     return QColor(PERSON_COLOURS[digest[0] % len(PERSON_COLOURS)])
+
+
+def timeline_colours(timeline: Timeline) -> dict[str, QColor]:
+    """Each person's colour in this timeline: their own (person_colour) unless someone earlier in it already has
+    that one, then the next free one, so that people on call at once are never drawn alike."""
+    taken: dict[str, str] = {}
+    for entry in timeline.entries:
+        for person in entry.people:
+            if person.id in taken:
+                continue
+            used = set(taken.values())
+            preferred = PERSON_COLOURS.index(person_colour(person.id).name().upper())
+            for step in range(len(PERSON_COLOURS)):
+                colour = PERSON_COLOURS[(preferred + step) % len(PERSON_COLOURS)]
+                if colour not in used or step == len(PERSON_COLOURS) - 1:
+                    taken[person.id] = colour
+                    break
+    return {user_id: QColor(colour) for user_id, colour in taken.items()}
 
 
 def entry_span_text(entry: TimelineEntry, now: datetime, tz: tzinfo | None) -> str:
@@ -68,6 +88,7 @@ class TimelineBar(QWidget):
         self.now: datetime | None = None
         self.tz: tzinfo | None = None
         self._layout: list[list[tuple[int, User]]] = []
+        self.colours: dict[str, QColor] = {}
         self.setMinimumHeight(58)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
@@ -83,6 +104,7 @@ class TimelineBar(QWidget):
     def set_timeline(self, timeline: Timeline | None, now: datetime, tz: tzinfo | None) -> None:
         if timeline is not self.timeline:
             self._layout = lane_layout(timeline) if timeline is not None else []
+            self.colours = timeline_colours(timeline) if timeline is not None else {}
         self.timeline, self.now, self.tz = timeline, now, tz
         self.setFixedHeight(self.bar_height + 32)
         self.update()
@@ -116,7 +138,7 @@ class TimelineBar(QWidget):
             # people on call at once are stacked, each in their own lane
             for lane, person in placed:
                 rect = QRectF(left, bar.top() + lane * lane_height, width, lane_height)
-                colour = person_colour(person.id)
+                colour = self.colours.get(person.id) or person_colour(person.id)
                 painter.fillRect(rect, colour if entry.current else colour.lighter(125))
                 painter.setPen(QPen(palette.color(QPalette.ColorRole.Base), 1))
                 painter.drawLine(rect.topLeft(), rect.bottomLeft())
@@ -227,12 +249,18 @@ class TimelinePage(QWidget):
         header.addWidget(self.day)
         header.addWidget(self.week)
         header.addWidget(self.reload)
-        footer = QHBoxLayout()
-        footer.addWidget(self.take)
-        footer.addWidget(self.add_me)
-        footer.addStretch(1)
-        footer.addWidget(self.subscribe)
-        footer.addWidget(self.open_web)
+        # changes on one row, links on the next: side by side they would widen the popup past a small screen
+        changes = QHBoxLayout()
+        changes.addWidget(self.take)
+        changes.addWidget(self.add_me)
+        changes.addStretch(1)
+        links = QHBoxLayout()
+        links.addStretch(1)
+        links.addWidget(self.subscribe)
+        links.addWidget(self.open_web)
+        footer = QVBoxLayout()
+        footer.addLayout(changes)
+        footer.addLayout(links)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(header)
@@ -321,18 +349,20 @@ class TimelinePage(QWidget):
         self.subscribe.setEnabled(bool(self.calendar_url))
         self.entries.clear()
         palette = self.palette()
+        colours = timeline_colours(timeline)
         for entry in timeline.entries:
             who = "Nobody on call" if entry.user is None else people_text(entry.people)
             when = ("● " if entry.current else "") + entry_span_text(entry, now, tz)
             item = QTreeWidgetItem([when, who, format_duration(entry.end - entry.start)])
             item.setTextAlignment(2, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            item.setToolTip(1, inert(who))  # the whole of it, when several names do not fit
             if entry.current:
                 item.setToolTip(0, "On call now")
             if entry.user is None:
                 for column in range(3):
                     item.setForeground(column, warning_colour(palette))
             else:
-                item.setIcon(1, _swatch(person_colour(entry.user.id)))
+                item.setIcon(1, _swatch(colours.get(entry.user.id) or person_colour(entry.user.id)))
             if entry.current:
                 font = item.font(0)
                 font.setBold(True)
