@@ -1,5 +1,5 @@
 """Requests and wall time of one full refresh (who is on call now, my shifts, my open incidents) on a
-300-schedule demo account.
+300-schedule demo account, 73 of whose schedules are shift-based (PagerDuty's v3 schedules).
 
 The baseline, run in the same process against the same server, is the naive refresh a tray app could do: one
 /oncalls request per schedule. The goal is that pdtray's refresh stays at pagination only: at most 12 requests.
@@ -29,10 +29,11 @@ async def pdtray_refresh(server: DemoServer, now: datetime) -> tuple[int, float,
 
 
 async def naive_refresh(server: DemoServer, now: datetime) -> tuple[int, float, int]:
-    """One /oncalls request per schedule, then /users/me, my shifts and my incidents."""
+    """Both schedule lists, one /oncalls request per schedule of either kind, then /users/me, my shifts and my
+    incidents."""
     async with PagerDutyClient(server.token, base_url=server.url) as client:
         began = time.perf_counter()
-        schedules = await client.schedules()
+        schedules = await client.schedules() + await client.shift_schedules()
         since, until = now_window(now)
         rows = 0
         for schedule in schedules:
@@ -61,7 +62,11 @@ def main() -> None:
 
     with DemoServer(schedules=args.schedules) as server:
         asyncio.run(pdtray_refresh(server, datetime.now(UTC)))  # warm the server's caches and the imports
-        print(f"demo account: {len(server.account.schedules)} schedules, {len(server.account.policies)} policies")
+        layered, shifted = len(server.account.schedules), len(server.account.shift_schedules)
+        print(
+            f"demo account: {layered + shifted} schedules ({layered} layer-based, {shifted} shift-based), "
+            f"{len(server.account.policies)} policies"
+        )
         rows = []
         for latency in (0.0, args.latency):
             server.faults.latency = latency
