@@ -657,3 +657,20 @@ def test_19_no_event_loop_error_on_a_write_is_uncertain(demo, sleeps):
     client = PagerDutyClient(demo.token, base_url=demo.url, sleep=sleeps, transport=BrokenTransport())
     with pytest.raises(UncertainOutcomeError):
         run(client.create_incident(service_id="PX", title="t", from_email=ME_EMAIL))
+
+
+def test_12_a_pause_that_cannot_be_recorded_says_so_and_says_so_no_more_once_it_can(qapp, tmp_path):
+    from pdtray.app.reminders import ReminderScheduler
+
+    blocker = tmp_path / "full"
+    blocker.write_text("")  # a file where the folder should be: every write below it fails
+    scheduler = ReminderScheduler(Settings(), state_file=blocker / "notifications.json")
+    problems: list[str] = []
+    scheduler.save_failed.connect(problems.append)
+    scheduler.set_pause(datetime.now(UTC) + timedelta(hours=1))
+    assert problems and "Could not record sent notifications and the pause" in problems[-1]
+    assert "a pause may be lost" in problems[-1]
+    blocker.unlink()
+    blocker.mkdir()
+    scheduler.set_pause(None)
+    assert problems[-1] == ""  # recorded again: the popup's warning goes away

@@ -410,3 +410,17 @@ def test_the_tray_tooltip_names_both_people_on_platform_shifts(qtbot, make_app):
     qtbot.waitUntil(lambda: "Platform Shifts —" in app.tray.look.tooltip, timeout=15_000)
     line = next(line for line in app.tray.look.tooltip.splitlines() if line.startswith("Platform Shifts"))
     assert "Alice Nguyen" in line and "Carmen Díaz" in line and "(L1)" in line, line
+
+
+def test_opening_a_shift_based_timeline_fills_in_its_list_entry(qtbot, make_app):
+    app = make_app(demo=True)
+    qtbot.waitUntil(lambda: bool(app.refresh.state.schedules), timeout=15_000)
+    listed = next(s for s in app.refresh.state.schedules if s.name == "Frontend Shifts")
+    assert (listed.details_known, listed.description) == (False, "")  # a v3 list reference: a name only
+    app.open_timeline(listed.id)
+    qtbot.waitUntil(
+        lambda: next(s for s in app.refresh.state.schedules if s.id == listed.id).details_known, timeout=10_000
+    )
+    known = next(s for s in app.refresh.state.schedules if s.id == listed.id)
+    assert (known.time_zone, known.kind) == ("Europe/Berlin", SHIFT_BASED)
+    assert known.description.startswith("Shift-based: one day in three is left empty on purpose")

@@ -23,7 +23,7 @@ from pdtray.app import cache, queries
 from pdtray.app.refresh_state import RefreshState
 from pdtray.app.session import Session
 from pdtray.app.snapshot import Snapshot
-from pdtray.oncall import User
+from pdtray.oncall import Schedule, User
 from pdtray.pagerduty import (
     ConfigurationError,
     CredentialsError,
@@ -125,6 +125,17 @@ class RefreshService(QObject):
             return
         self._timer.stop()
         self._task = asyncio.ensure_future(self._run())
+
+    def learn_schedule(self, schedule: Schedule) -> None:
+        """A shift-based schedule is listed as a bare reference; once read whole (its timeline was opened), the
+        list shows its zone and description too, with no request of its own."""
+        listed = self.state.schedules
+        if not any(s.id == schedule.id and not s.details_known for s in listed):
+            return
+        updated = tuple(
+            replace(schedule, used_by_policies=s.used_by_policies) if s.id == schedule.id else s for s in listed
+        )
+        self._publish(schedules=updated)
 
     def set_poll_interval(self, seconds: int) -> None:
         self._poll = seconds

@@ -387,6 +387,7 @@ class TrayApplication(QObject):
         self.timelines.request(schedule_id, popup.timeline.hours)
 
     def _on_timeline(self, timeline: Timeline) -> None:
+        self.refresh.learn_schedule(timeline.schedule)
         if self.popup is not None:
             self.popup.timeline.show_timeline(timeline, datetime.now(UTC), self.tz)
 
