@@ -20,6 +20,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from pdtray.app import cache, queries
+from pdtray.app.awake_clock import awake_clock
 from pdtray.app.refresh_state import RefreshState
 from pdtray.app.session import Session
 from pdtray.app.snapshot import Snapshot
@@ -68,6 +69,8 @@ class RefreshService(QObject):
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         initial: RefreshState | None = None,
         watched: Callable[[], Iterable[str]] = tuple,
+        wall_clock: Callable[[], float] = time.time,
+        awake: Callable[[], float] | None = None,
         parent: QObject | None = None,
     ) -> None:
         """``initial``: a state already read from the cache (the early tray did), so start() need not read it."""
@@ -93,7 +96,10 @@ class RefreshService(QObject):
         self._wake_timer = QTimer(self)
         self._wake_timer.setInterval(WAKE_CHECK_MS)
         self._wake_timer.timeout.connect(self._check_clock)
-        self._marks = (time.time(), time.monotonic())
+        self._wall = wall_clock
+        #: stands still while the machine sleeps (see awake_clock), so a wake shows as the wall clock running ahead
+        self._awake = awake or awake_clock()
+        self._marks = (self._wall(), self._awake())
 
     # -- control ------------------------------------------------------------------------------------------------
 
@@ -256,7 +262,7 @@ class RefreshService(QObject):
     # -- wake and network ---------------------------------------------------------------------------------------
 
     def _check_clock(self) -> None:
-        wall, mono = time.time(), time.monotonic()
+        wall, mono = self._wall(), self._awake()
         last_wall, last_mono = self._marks
         self._marks = (wall, mono)
         if abs((wall - last_wall) - (mono - last_mono)) > WAKE_SLACK:

@@ -224,16 +224,31 @@ def run_command(args: argparse.Namespace) -> int:
     if data is None and not text:  # the command wrote its own output (export-ics to stdout)
         return EXIT_OK
     if args.json:
-        print(json.dumps(data, indent=2, ensure_ascii=False))
+        # JSON escapes what the output's encoding cannot hold (a redirected Windows console is cp1252): still valid
+        print(json.dumps(data, indent=2, ensure_ascii=not _speaks_unicode(sys.stdout)))
     else:
         print(for_terminal(text))  # names are PagerDuty's text: an ESC in one must not drive the terminal
     return EXIT_OK
+
+
+def _speaks_unicode(stream: object) -> bool:
+    encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "").replace("_", "")
+    return encoding in {"utf8", "utf16", "utf32", "utf8sig"}
+
+
+def _never_fail_to_print() -> None:
+    """Text the output's encoding cannot hold (a name in Japanese, the ▶ marker, on a cp1252 console or pipe)
+    comes out as ``?`` instead of ending the command with UnicodeEncodeError."""
+    for stream in (sys.stdout, sys.stderr):
+        if not _speaks_unicode(stream) and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     from pdtray.app.no_core_dumps import disable_core_dumps
 
     disable_core_dumps()  # before any token is read, by the tray or a command
+    _never_fail_to_print()
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "help":

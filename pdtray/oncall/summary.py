@@ -75,16 +75,31 @@ def tooltip_text(
     problem: str | None = None,
     incidents: str | None = None,
     limit: int = TOOLTIP_SCHEDULES,
+    max_chars: int | None = None,
 ) -> str:
-    lines = ["pdtray"] if not watched and mine is None else []
-    lines += [schedule_line(ref, on_call.get(ref.id), now, tz) for ref in watched[:limit]]
+    """The tooltip, line by line. ``max_chars`` (Windows cuts tooltips at 127 characters) keeps what matters most
+    when it all does not fit: a problem, my own status, my incidents, then the watched schedules in order, then
+    the freshness, each line shortened with an ellipsis where that helps, shown in the usual order."""
+    schedules = [schedule_line(ref, on_call.get(ref.id), now, tz) for ref in watched[:limit]]
     if len(watched) > limit:
-        lines.append(f"+{len(watched) - limit} more")
-    if mine is not None:
-        lines.append(my_status_line(mine, now, tz))
-    if incidents:
-        lines.append(incidents)
-    if problem:
-        lines.append(capitalized(problem))
-    lines.append(freshness_line(updated_at, now, tz, stale=stale))
-    return "\n".join(lines)
+        schedules.append(f"+{len(watched) - limit} more")
+    head = ["pdtray"] if not watched and mine is None else []
+    me = [my_status_line(mine, now, tz)] if mine is not None else []
+    incident_lines = [incidents] if incidents else []
+    problems = [capitalized(problem)] if problem else []
+    fresh = [freshness_line(updated_at, now, tz, stale=stale)]
+    ordered = [*head, *schedules, *me, *incident_lines, *problems, *fresh]
+    text = "\n".join(ordered)
+    if max_chars is None or len(text) <= max_chars:
+        return text
+    priority = [*problems, *me, *incident_lines, *schedules, *fresh, *head]
+    kept: dict[int, str] = {}
+    budget = max_chars
+    for line in priority:
+        room = budget - (1 if kept else 0)  # a line break before every line but the first
+        if room < 12:
+            break
+        shown = line if len(line) <= room else line[: room - 1].rstrip() + "…"
+        kept[ordered.index(line)] = shown
+        budget = room - len(shown)
+    return "\n".join(kept[i] for i in sorted(kept))

@@ -103,7 +103,8 @@ class Notifier(QObject):
     def _balloon(self, notice: OutgoingNotice) -> None:
         self._last_balloon = notice
         kind = QSystemTrayIcon.MessageIcon.Warning if notice.urgent else QSystemTrayIcon.MessageIcon.Information
-        self._tray.icon.showMessage(inert(notice.message.title), inert(notice.message.body), kind, 15_000)
+        title, body = balloon_text(inert(notice.message.title), inert(notice.message.body))
+        self._tray.icon.showMessage(title, body, kind, 15_000)
 
     def _balloon_clicked(self) -> None:
         if self._last_balloon is None:
@@ -112,3 +113,18 @@ class Notifier(QObject):
             self.open_incidents_requested.emit()
         else:
             self.open_requested.emit(self._last_balloon.schedule_id)
+
+
+#: Windows cuts a balloon's title at 63 characters and its text at 255 (NOTIFYICONDATA's szInfoTitle, szInfo)
+BALLOON_LIMITS = {"win32": (63, 255)}
+
+
+def balloon_text(title: str, body: str, platform: str = sys.platform) -> tuple[str, str]:
+    """Title and text cut with an ellipsis where the platform would cut them mid-word without one."""
+    limits = BALLOON_LIMITS.get(platform)
+    if limits is None:
+        return title, body
+    return tuple(  # type: ignore[return-value]
+        text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+        for text, limit in zip((title, body), limits, strict=True)
+    )

@@ -32,21 +32,31 @@ OPEN_REQUEST = b"open\n"
 CONNECT_TIMEOUT_MS = 1000
 
 
-def server_name(config_dir: Path) -> str:
+#: a Unix socket's path must fit sun_path: 104 bytes on macOS (108 on Linux), the final NUL included
+MAX_SOCKET_PATH = 103
+
+
+def server_name(config_dir: Path, platform: str = sys.platform) -> str:
     """A named pipe's name on Windows; elsewhere the socket's full path, in the per-user runtime dir where there is
-    one (private to the user, emptied at logout), else the temp dir."""
+    one (private to the user, emptied at logout), else the temp dir.
+
+    A path too long for a Unix socket (a long user name under macOS's long per-user TMPDIR) would make listening
+    fail and single-instance silently off; then the name drops the user (the folder is the user's own already),
+    and failing that the socket goes to a private folder of the user's under /tmp."""
     try:
         user = getpass.getuser()
     except (KeyError, OSError):  # no passwd entry in some containers
         user = "user"
     digest = hashlib.sha256(str(config_dir.resolve()).encode()).hexdigest()[:12]
-    if sys.platform == "win32":
+    if platform == "win32":
         return f"{APP_NAME}-{user}-{digest}"
     base = os.environ.get("XDG_RUNTIME_DIR") or os.environ.get("TMPDIR")
-    if not base:
-        # the shared /tmp: in a folder of our own, so that another user cannot put a socket where ours goes
-        base = str(_private_dir(Path("/tmp") / f"{APP_NAME}-{os.getuid()}"))
-    return str(Path(base) / f"{APP_NAME}-{user}-{digest}.sock")
+    shared_tmp = Path("/tmp") / f"{APP_NAME}-{os.getuid()}"
+    for folder, name in ((base, f"{APP_NAME}-{user}-{digest}.sock"), (base, f"{APP_NAME}-{digest}.sock")):
+        if folder and len(str(Path(folder) / name).encode()) <= MAX_SOCKET_PATH:
+            return str(Path(folder) / name)
+    # the shared /tmp: in a folder of our own, so that another user cannot put a socket where ours goes
+    return str(_private_dir(shared_tmp) / f"{APP_NAME}-{digest}.sock")
 
 
 def _private_dir(path: Path) -> Path:

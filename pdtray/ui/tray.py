@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 from PySide6.QtCore import QObject, QPoint, QRect, QTimer, Signal
 from PySide6.QtGui import QAction, QCursor
-from PySide6.QtWidgets import QMenu, QSystemTrayIcon
+from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon
 
 from pdtray.oncall.display_text import inert
 from pdtray.ui.icons import badged, icon
+from pdtray.ui.tray_clicks import MENU, OPEN, ClickRouter, menu_attached
 from pdtray.ui.tray_status import TrayLook
 
 log = logging.getLogger(__name__)
@@ -77,12 +79,22 @@ class Tray(QObject):
     activated = Signal()  # left click
     unavailable = Signal()  # no tray after a while: show a window instead
 
-    def __init__(self, menu: TrayMenu, parent: QObject | None = None, *, variant: str = "light") -> None:
+    def __init__(
+        self,
+        menu: TrayMenu,
+        parent: QObject | None = None,
+        *,
+        variant: str = "light",
+        platform: str = sys.platform,
+    ) -> None:
         super().__init__(parent)
         self.menu = menu
         self.variant = variant  # which icon set: for a "light" or "dark" panel, or "mono" (macOS)
         self.icon = QSystemTrayIcon(icon("loading", variant), self)
-        self.icon.setContextMenu(menu)
+        if menu_attached(platform):
+            self.icon.setContextMenu(menu)
+        interval = QApplication.doubleClickInterval() / 1000 if QApplication.instance() else 0.5
+        self._clicks = ClickRouter(platform, double_click_interval=interval)
         self.icon.activated.connect(self._on_activated)
         self.look: TrayLook | None = None
         self._waited_ms = 0
@@ -146,5 +158,8 @@ class Tray(QObject):
         return rect.center() if rect is not None else QCursor.pos()
 
     def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
-        if reason in (QSystemTrayIcon.ActivationReason.Trigger, QSystemTrayIcon.ActivationReason.DoubleClick):
+        action = self._clicks.route(reason.name)
+        if action == OPEN:
             self.activated.emit()
+        elif action == MENU:
+            self.menu.popup(QCursor.pos())

@@ -5,6 +5,7 @@ Plain Python (no widgets) so it is tested directly; the tray re-renders it every
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
@@ -95,6 +96,10 @@ def _incidents_line(snapshot: Snapshot, now: datetime, tz: tzinfo | None) -> str
     return line
 
 
+#: the longest tooltip each platform shows whole (Windows' NOTIFYICONDATA.szTip holds 128 characters, NUL included)
+TOOLTIP_LIMITS = {"win32": 127}
+
+
 def tray_look(
     state: RefreshState,
     settings: Settings,
@@ -102,6 +107,7 @@ def tray_look(
     tz: tzinfo | None,
     *,
     on_call: Mapping[str, ScheduleOnCall] | None = None,
+    platform: str = sys.platform,
 ) -> TrayLook:
     """``on_call`` (by_schedule of the snapshot at ``now``) may be passed when the caller has it already."""
     problem = problem_text(state.error, state.next_at, tz) if state.error is not None else None
@@ -120,6 +126,7 @@ def tray_look(
         stale=state.stale,
         problem=problem,
         incidents=_incidents_line(snapshot, now, tz),
+        max_chars=TOOLTIP_LIMITS.get(platform),
     )
     icon = PROBLEM if problem else on_call_state(snapshot.mine, now, soon).value
     count, urgent = incidents.badge(snapshot.incidents or ())
