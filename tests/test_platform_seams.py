@@ -10,6 +10,8 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from pdtray.app.awake_clock import awake_clock, unbiased_interrupt_time
 from pdtray.oncall import Ref
 from pdtray.oncall.models import MyShifts, OnCall, User
@@ -175,3 +177,99 @@ def test_13_a_wake_is_seen_when_the_wall_clock_runs_ahead_of_the_awake_clock(qtb
     awake.now += 10  # an hour passed on the wall, ten seconds awake: the machine slept
     service._check_clock()
     assert jumps == [1]
+
+
+# -- 5 and 6: launch at login on Windows ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def registry():
+    import fake_winreg
+
+    fake_winreg.use_backend(fake_winreg.InMemoryBackend())  # an empty registry for each test
+    return fake_winreg
+
+
+def test_5_the_command_line_launcher_is_never_what_runs_at_login(tmp_path):
+    from pdtray.app.autostart import launch_command
+
+    bundle = tmp_path / "pdtray"
+    assert launch_command(executable=str(bundle / "pdtray-cli.exe"), frozen=True, platform="win32") == [
+        str(bundle / "pdtray.exe")
+    ]
+    assert launch_command(executable=str(bundle / "pdtray.exe"), frozen=True, platform="win32") == [
+        str(bundle / "pdtray.exe")
+    ]
+
+
+def test_6_task_managers_switch_is_what_settings_shows(registry):
+    from pdtray.app.autostart import APP_NAME, STARTUP_APPROVED_KEY, RunKey
+
+    run_key = RunKey(registry)
+    assert run_key.is_enabled() is False
+    run_key.enable([r"C:\pdtray\pdtray.exe"])
+    assert run_key.is_enabled() is True
+    # switched off in Task Manager's Startup tab: the value stays, StartupApproved says disabled (first byte 3)
+    approved = registry.CreateKey(registry.HKEY_CURRENT_USER, STARTUP_APPROVED_KEY)
+    registry.SetValueEx(approved, APP_NAME, 0, registry.REG_BINARY, bytes([3] + [0] * 11))
+    assert run_key.is_enabled() is False
+    run_key.enable([r"C:\pdtray\pdtray.exe"])  # ticking the box in Settings again turns it back on
+    assert run_key.is_enabled() is True
+    registry.SetValueEx(approved, APP_NAME, 0, registry.REG_BINARY, bytes([2] + [0] * 11))
+    assert run_key.is_enabled() is True  # an even first byte: enabled
+    run_key.disable()
+    assert run_key.is_enabled() is False
+
+
+# -- 16: the taskbar's colour, not the apps' -------------------------------------------------------------------
+
+
+def test_16_the_tray_icons_follow_the_taskbars_colour(registry, monkeypatch):
+    from pdtray.ui import icons
+    from pdtray.ui.windows_taskbar import PERSONALIZE_KEY, taskbar_is_dark
+
+    assert taskbar_is_dark(registry) is None  # Windows said nothing: the app theme decides
+    key = registry.CreateKey(registry.HKEY_CURRENT_USER, PERSONALIZE_KEY)
+    registry.SetValueEx(key, "AppsUseLightTheme", 0, registry.REG_DWORD, 1)  # light apps ...
+    registry.SetValueEx(key, "SystemUsesLightTheme", 0, registry.REG_DWORD, 0)  # ... on a dark taskbar
+    assert taskbar_is_dark(registry) is True
+    monkeypatch.setitem(sys.modules, "winreg", registry)
+    monkeypatch.setattr(icons, "panel_is_dark", lambda: False)  # what Qt's colour scheme (the apps') says
+    assert icons.tray_variant("auto", platform="win32") == "dark"
+    assert icons.tray_variant("auto", platform="linux") == "light"
+    assert icons.tray_variant("light", platform="win32") == "light"  # an explicit choice wins
+
+
+# -- 10: the incident badge on a high-DPI screen ---------------------------------------------------------------
+
+BADGE_PROBE = """
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from pdtray.ui.icons import BADGE_CALM, badged
+from PySide6.QtGui import QColor
+calm = QColor(BADGE_CALM)
+pix = badged("on-call", "light", 3, False).pixmap(32, 32)
+img = pix.toImage()
+w, h = img.width(), img.height()
+def is_badge(c):
+    return c.alpha() > 200 and all(abs(a - b) < 12 for a, b in zip(c.getRgb()[:3], calm.getRgb()[:3]))
+hits = [(x, y) for y in range(h) for x in range(w) if is_badge(img.pixelColor(x, y))]
+xs, ys = [x for x, _ in hits], [y for _, y in hits]
+print(pix.devicePixelRatio(), min(xs) / w, max(xs) / w, min(ys) / h, max(ys) / h)
+"""
+
+
+def _badge_box(scale: str) -> list[float]:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QT_SCALE_FACTOR": scale}
+    done = subprocess.run([sys.executable, "-c", BADGE_PROBE], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return [float(v) for v in done.stdout.split()]
+
+
+def test_10_the_badge_sits_top_right_at_full_size_at_twice_the_pixels():
+    ratio1, *one = _badge_box("1")
+    ratio2, *two = _badge_box("2")
+    assert (ratio1, ratio2) == (1.0, 2.0)
+    # the disc spans the right 62 % of the icon from its top, at either density (within a pixel or two of 32)
+    assert one[0] > 0.35 and one[1] > 0.85 and one[2] < 0.1 and one[3] > 0.45
+    assert all(abs(a - b) < 0.07 for a, b in zip(one, two, strict=True)), (one, two)

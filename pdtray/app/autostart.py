@@ -16,13 +16,18 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from pdtray import APP_ID, APP_NAME
 from pdtray.app.atomic_file import write_atomically
 
 LAUNCH_AGENT_LABEL = APP_ID
 RUN_KEY = r"Software\Microsoft\Windows\CurrentVersion\Run"
+#: where Task Manager's Startup tab (and Settings > Apps > Startup) records that the user switched an entry off:
+#: a binary value whose first byte is odd (0x03) when disabled, even (0x02, 0x06) when enabled
+STARTUP_APPROVED_KEY = r"Software\Microsoft\Windows\CurrentVersion\Explorer\StartupApproved\Run"
+#: the bundle's console launcher, for the command line; at login the windowless pdtray.exe beside it runs
+CLI_EXE = "pdtray-cli.exe"
 #: a panel started in the same second as pdtray may not accept tray icons yet
 AUTOSTART_DELAY_S = 5
 #: characters that make an argument need quotes in a desktop entry's Exec line (Desktop Entry spec, "Exec key")
@@ -43,8 +48,12 @@ def launch_command(
     frozen = getattr(sys, "frozen", False) if frozen is None else frozen
     platform = platform or sys.platform
     if frozen:
+        if Path(executable).name.lower() == CLI_EXE:
+            # started from the command-line launcher: at login that would open a console for the tray's life
+            return [str(Path(executable).with_name("pdtray.exe"))]
         return [executable]
     if platform == "win32":
+        # not pdtray.exe/pdtrayw.exe from pip: the interpreter itself, windowless, is found again after upgrades
         windowless = Path(executable).with_name("pythonw.exe")
         if Path(executable).name.lower() == "python.exe" and windowless.exists():
             executable = str(windowless)
@@ -151,36 +160,60 @@ class LaunchAgent(_FileAutostart):
 
 
 class RunKey:
-    """The per-user Run key; only importable on Windows, so winreg is imported on use."""
+    """The per-user Run key. ``registry`` is the winreg module (imported on use, as it exists only on Windows);
+    tests pass fake-winreg, which has the same API.
+
+    "Enabled" means what Windows will do at login: the Run value exists and Task Manager has not switched it off
+    under StartupApproved. Ticking the box in Settings switches it back on there too."""
+
+    def __init__(self, registry: Any = None) -> None:
+        self._registry = registry
+
+    @property
+    def winreg(self) -> Any:
+        if self._registry is None:
+            import winreg  # type: ignore[import-not-found]
+
+            self._registry = winreg
+        return self._registry
 
     def location(self) -> str:
         return f"HKEY_CURRENT_USER\\{RUN_KEY}\\{APP_NAME}"
 
     def is_enabled(self) -> bool:
-        import winreg  # type: ignore[import-not-found]
-
+        reg = self.winreg
         try:
-            with winreg.OpenKey(winreg.HKEY_CURRENT_USER, RUN_KEY) as key:
-                winreg.QueryValueEx(key, APP_NAME)
+            with reg.OpenKey(reg.HKEY_CURRENT_USER, RUN_KEY) as key:
+                reg.QueryValueEx(key, APP_NAME)
         except OSError:
             return False
-        return True
+        return not self._switched_off()
+
+    def _switched_off(self) -> bool:
+        reg = self.winreg
+        try:
+            with reg.OpenKey(reg.HKEY_CURRENT_USER, STARTUP_APPROVED_KEY) as key:
+                value, _ = reg.QueryValueEx(key, APP_NAME)
+        except OSError:
+            return False  # never touched in Task Manager: enabled
+        return isinstance(value, bytes | bytearray) and len(value) > 0 and value[0] % 2 == 1
 
     def enable(self, argv: Sequence[str]) -> None:
-        import winreg  # type: ignore[import-not-found]
-
+        reg = self.winreg
         try:
-            with winreg.CreateKey(winreg.HKEY_CURRENT_USER, RUN_KEY) as key:
-                winreg.SetValueEx(key, APP_NAME, 0, winreg.REG_SZ, run_key_value(argv))
+            with reg.CreateKey(reg.HKEY_CURRENT_USER, RUN_KEY) as key:
+                reg.SetValueEx(key, APP_NAME, 0, reg.REG_SZ, run_key_value(argv))
+            if self._switched_off():
+                with reg.OpenKey(reg.HKEY_CURRENT_USER, STARTUP_APPROVED_KEY, 0, reg.KEY_SET_VALUE) as key:
+                    reg.DeleteValue(key, APP_NAME)  # no value: enabled, as for an entry Task Manager never saw
         except OSError as exc:
             raise AutostartError(f"Could not write {self.location()}: {exc}") from exc
 
     def disable(self) -> None:
-        import winreg  # type: ignore[import-not-found]
-
+        reg = self.winreg
         try:
-            with winreg.OpenKey(winreg.HKEY_CURRENT_USER, RUN_KEY, 0, winreg.KEY_SET_VALUE) as key:
-                winreg.DeleteValue(key, APP_NAME)
+            with reg.OpenKey(reg.HKEY_CURRENT_USER, RUN_KEY, 0, reg.KEY_SET_VALUE) as key:
+                reg.DeleteValue(key, APP_NAME)
         except FileNotFoundError:
             return
         except OSError as exc:

@@ -48,6 +48,10 @@ def tray_variant(preference: str, *, platform: str | None = None, dark: bool | N
         return "mono"
     if preference in ("light", "dark"):
         return preference
+    if dark is None and (platform or sys.platform) == "win32":
+        from pdtray.ui.windows_taskbar import taskbar_is_dark
+
+        dark = taskbar_is_dark()  # the taskbar's own mode, which may differ from the apps' (Qt's colour scheme)
     return "dark" if (panel_is_dark() if dark is None else dark) else "light"
 
 
@@ -89,9 +93,13 @@ def badged(name: str, variant: str, count: int, urgent: bool) -> QIcon:
     aspect = label.viewBoxF().width() / max(1.0, label.viewBoxF().height())
     mono = variant == "mono"
     result = QIcon()
-    for size in BADGE_SIZES:
-        pixmap = base.pixmap(size, size)
+    for logical in BADGE_SIZES:
+        pixmap = base.pixmap(logical, logical)
+        # On a high-DPI screen (Retina, Windows at 150 % and up) the pixmap has more pixels than its logical size:
+        # draw in its real pixels, then give it its ratio back, or the badge comes out at a fraction of its size.
+        ratio = pixmap.devicePixelRatio()
         pixmap.setDevicePixelRatio(1.0)
+        size = pixmap.width()
         painter = QPainter(pixmap)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         diameter = size * (0.62 if len(text) == 1 else 0.7)
@@ -107,6 +115,7 @@ def badged(name: str, variant: str, count: int, urgent: bool) -> QIcon:
             painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Clear)
         label.render(painter, glyph)
         painter.end()
+        pixmap.setDevicePixelRatio(ratio)
         result.addPixmap(pixmap)
     result.setIsMask(mono)
     return result
