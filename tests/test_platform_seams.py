@@ -273,3 +273,20 @@ def test_10_the_badge_sits_top_right_at_full_size_at_twice_the_pixels():
     # the disc spans the right 62 % of the icon from its top, at either density (within a pixel or two of 32)
     assert one[0] > 0.35 and one[1] > 0.85 and one[2] < 0.1 and one[3] > 0.45
     assert all(abs(a - b) < 0.07 for a, b in zip(one, two, strict=True)), (one, two)
+
+
+# -- 3 and 17: what the packaging promises -------------------------------------------------------------------------
+
+
+def test_3_17_the_macos_bundle_and_the_python_range_promise_what_is_true():
+    import tomllib
+
+    root = Path(__file__).resolve().parents[1]
+    spec = (root / "packaging" / "pdtray.spec").read_text()
+    # the .app from the windowed bootloader, for the macOS versions the pinned Qt (6.9+) supports
+    assert 'console=sys.platform not in ("win32", "darwin")' in spec
+    assert '"LSMinimumSystemVersion": "13.0"' in spec and '"LSUIElement": True' in spec
+    project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+    # qasync 0.28 fails on Python 3.14: the range says so rather than promise it works
+    assert project["requires-python"] == ">=3.11,<3.14"
+    assert project["gui-scripts"] == {"pdtrayw": "pdtray.cli.main:main"}
