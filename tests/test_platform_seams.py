@@ -290,3 +290,66 @@ def test_3_17_the_macos_bundle_and_the_python_range_promise_what_is_true():
     # qasync 0.28 fails on Python 3.14: the range says so rather than promise it works
     assert project["requires-python"] == ">=3.11,<3.14"
     assert project["gui-scripts"] == {"pdtrayw": "pdtray.cli.main:main"}
+
+
+# -- 1 and 8: notifications that the system would drop ------------------------------------------------------------
+
+
+def _notice(urgent: bool = True):
+    from datetime import UTC, datetime
+
+    from pdtray.app.reminders import OutgoingNotice
+    from pdtray.oncall.notice_text import Message
+    from pdtray.oncall.reminders import MyShift, Notice, NoticeKind
+
+    start = datetime(2026, 11, 22, 15, 0, tzinfo=UTC)
+    shift = MyShift("PS", "Platform Primary", "PS", start, start + timedelta(hours=8), ())
+    reminder = Notice(NoticeKind.REMINDER, shift, start - timedelta(minutes=15), timedelta(minutes=15))
+    message = Message("On call in 15 min: Platform Primary", "starts at 15:00")
+    return OutgoingNotice(reminder.key, message, "PS", reminder, urgent)
+
+
+def test_1_macos_outside_an_app_bundle_shows_pdtrays_own_toast(qtbot, qapp):
+    from pdtray.ui.notifications import Notifier, native_available
+    from pdtray.ui.tray import Tray, TrayMenu
+
+    assert native_available("darwin", "/Users/me/.local/pipx/venvs/pdtray/bin/python") is False
+    assert native_available("darwin", "/Applications/pdtray.app/Contents/MacOS/pdtray") is True
+    tray = Tray(TrayMenu(), platform="darwin")
+    balloons = []
+    tray.icon.showMessage = lambda *a: balloons.append(a)  # macOS's balloon goes through the refusing centre
+    notifier = Notifier(tray, platform="darwin", executable="/usr/local/bin/python3")
+    opened, snoozed = [], []
+    notifier.open_requested.connect(opened.append)
+    notifier.snooze_requested.connect(snoozed.append)
+    notifier.show(_notice())
+    [toast] = notifier.toasts
+    assert toast.isVisible() and balloons == []
+    assert (toast.title.text(), toast.body.text()) == ("On call in 15 min: Platform Primary", "starts at 15:00")
+    assert [b.text() for b in toast.buttons] == ["Open", "Snooze 5 min"]
+    toast.buttons[0].click()
+    assert opened == ["PS"]
+    notifier.show(_notice())
+    notifier.toasts[-1].buttons[1].click()
+    assert len(snoozed) == 1 and snoozed[0].lead == timedelta(minutes=15)
+
+
+def test_8_a_notifier_that_cannot_be_made_does_not_lose_the_notification(qtbot, qloop, qapp, monkeypatch):
+    import desktop_notifier
+
+    from pdtray.ui.notifications import Notifier, app_icon_file
+    from pdtray.ui.tray import Tray, TrayMenu
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("no notification backend")
+
+    monkeypatch.setattr(desktop_notifier, "DesktopNotifier", broken)
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent")
+    tray = Tray(TrayMenu(), platform="linux")
+    shown = []
+    tray.icon.showMessage = lambda title, body, *rest: shown.append((title, body))
+    Notifier(tray, platform="linux").show(_notice())
+    qtbot.waitUntil(lambda: bool(shown), timeout=5_000)
+    assert shown == [("On call in 15 min: Platform Primary", "starts at 15:00")]
+    assert app_icon_file("win32").endswith("pdtray-256.png")  # Windows' toasts take no SVG
+    assert app_icon_file("linux").endswith("pdtray.svg")

@@ -20,14 +20,21 @@ from pdtray import APP_NAME
 from pdtray.app.reminders import OutgoingNotice
 from pdtray.oncall.display_text import inert
 from pdtray.ui.icons import icon_path
+from pdtray.ui.toast import Toast
 from pdtray.ui.tray import Tray
 
 log = logging.getLogger(__name__)
 
 
-def native_available() -> bool:
-    """Linux needs a session bus for org.freedesktop.Notifications; elsewhere the library picks the platform's."""
-    if sys.platform.startswith("linux") and not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+def native_available(platform: str = sys.platform, executable: str = sys.executable) -> bool:
+    """Whether the system's notifications can be relied on.
+
+    Linux needs a session bus for org.freedesktop.Notifications. macOS delivers only for an app bundle (a
+    process started from ``….app/Contents/MacOS/``): from a pipx or virtualenv install desktop-notifier falls back
+    to a backend that drops notifications while reporting them sent, so they are taken as unavailable there."""
+    if platform.startswith("linux") and not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+        return False
+    if platform == "darwin" and ".app/Contents/MacOS/" not in executable:
         return False
     try:
         import desktop_notifier  # noqa: F401 - imported on first use: ~10 MB that start-up does not need
@@ -42,20 +49,31 @@ class Notifier(QObject):
     acknowledge_requested = Signal(str)  # incident ID
     open_incidents_requested = Signal()
 
-    def __init__(self, tray: Tray, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        tray: Tray,
+        parent: QObject | None = None,
+        *,
+        platform: str = sys.platform,
+        executable: str = sys.executable,
+    ) -> None:
         super().__init__(parent)
         self._tray = tray
+        self._platform = platform
+        self._executable = executable
         self._native: Any = None
         self._use_native: bool | None = None
+        #: pdtray's own toasts on screen (macOS, where the tray balloon goes through the same refusing centre)
+        self.toasts: list[Toast] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self._last_balloon: OutgoingNotice | None = None
         tray.icon.messageClicked.connect(self._balloon_clicked)
 
     def show(self, notice: OutgoingNotice) -> None:
         if self._use_native is None:
-            self._use_native = native_available()
+            self._use_native = native_available(self._platform, self._executable)
         if not self._use_native:
-            self._balloon(notice)
+            self._fallback(notice)
             return
         task = asyncio.ensure_future(self._send_native(notice))
         self._tasks.add(task)
@@ -64,8 +82,6 @@ class Notifier(QObject):
     async def _send_native(self, notice: OutgoingNotice) -> None:
         from desktop_notifier import Button, DesktopNotifier, Icon, Urgency
 
-        if self._native is None:
-            self._native = DesktopNotifier(app_name=APP_NAME, app_icon=Icon(path=Path(icon_path("pdtray"))))
         schedule = notice.schedule_id
         incident = notice.incident
         if incident is not None:
@@ -84,6 +100,10 @@ class Notifier(QObject):
         # notification service took the notification, and without it the tray balloon has to show it instead.
         dispatched: list[bool] = []
         try:
+            if self._native is None:  # inside the try: a notifier that cannot be made must not lose the notice
+                self._native = DesktopNotifier(
+                    app_name=APP_NAME, app_icon=Icon(path=Path(app_icon_file(self._platform)))
+                )
             await self._native.send(
                 title=inert(notice.message.title),  # freedesktop servers read markup in the body
                 message=inert(notice.message.body),
@@ -93,12 +113,41 @@ class Notifier(QObject):
                 on_dispatched=lambda: dispatched.append(True),
             )
         except Exception as exc:  # a notification must not be lost to a broken bus
-            log.warning("native notification failed (%s); using the tray balloon", exc)
-            self._balloon(notice)
+            log.warning("native notification failed (%s); showing it another way", exc)
+            self._fallback(notice)
             return
         if not dispatched:
-            log.warning("no notification service took %r; using the tray balloon", notice.message.title)
+            log.warning("no notification service took %r; showing it another way", notice.message.title)
+            self._fallback(notice)
+
+    def _fallback(self, notice: OutgoingNotice) -> None:
+        if self._platform == "darwin":
+            self._toast(notice)
+        else:
             self._balloon(notice)
+
+    def _toast(self, notice: OutgoingNotice) -> None:
+        schedule = notice.schedule_id
+        incident = notice.incident
+        if incident is not None:
+            buttons = [
+                ("Acknowledge", lambda: self.acknowledge_requested.emit(incident.id)),
+                ("Open", self.open_incidents_requested.emit),
+            ]
+            clicked = self.open_incidents_requested.emit
+        else:
+            buttons = [("Open", lambda: self.open_requested.emit(schedule))]
+            if notice.reminder is not None:
+                reminder = notice.reminder
+                buttons.append(("Snooze 5 min", lambda: self.snooze_requested.emit(reminder)))
+            clicked = lambda: self.open_requested.emit(schedule)  # noqa: E731 - a callback, as the buttons' are
+        toast = Toast(
+            inert(notice.message.title), inert(notice.message.body), buttons, urgent=notice.urgent, on_clicked=clicked
+        )
+        self.toasts = [t for t in self.toasts if t.isVisible()]
+        below = sum(t.height() + 8 for t in self.toasts)
+        self.toasts.append(toast)
+        toast.show_at_top_right(below)
 
     def _balloon(self, notice: OutgoingNotice) -> None:
         self._last_balloon = notice
@@ -128,3 +177,12 @@ def balloon_text(title: str, body: str, platform: str = sys.platform) -> tuple[s
         text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
         for text, limit in zip((title, body), limits, strict=True)
     )
+
+
+def app_icon_file(platform: str = sys.platform) -> str:
+    """The icon the notification centre shows: Windows' toasts take no SVG, so a PNG there."""
+    if platform == "win32":
+        from importlib.resources import files
+
+        return str(files("pdtray.resources") / "icons" / "app" / "pdtray-256.png")
+    return icon_path("pdtray")
