@@ -674,3 +674,38 @@ def test_12_a_pause_that_cannot_be_recorded_says_so_and_says_so_no_more_once_it_
     blocker.mkdir()
     scheduler.set_pause(None)
     assert problems[-1] == ""  # recorded again: the popup's warning goes away
+
+
+def test_3_a_cancelled_keyring_prompt_is_not_asked_again_by_itself(qtbot, make_app):
+    """An unlock prompt cancelled once is shown again only when the person asks (issue 13, item 15)."""
+    import keyring
+    from keyring.backend import KeyringBackend
+    from keyring.errors import KeyringLocked
+
+    from pdtray.app.secrets import KeyringUnavailableError
+
+    asked = []
+
+    class LockedKeyring(KeyringBackend):
+        priority = 1  # type: ignore[assignment]
+
+        def get_password(self, service, username):
+            asked.append(username)
+            raise KeyringLocked("the user dismissed the unlock prompt")
+
+        def set_password(self, service, username, password):
+            raise KeyringLocked("locked")
+
+        def delete_password(self, service, username):
+            raise KeyringLocked("locked")
+
+    keyring.set_keyring(LockedKeyring())
+    app = make_app(demo=False)
+    qtbot.waitUntil(lambda: isinstance(app.refresh.state.error, KeyringUnavailableError), timeout=10_000)
+    qtbot.waitUntil(lambda: not app.refresh.state.refreshing, timeout=5_000)
+    assert not app.refresh._timer.isActive() and app.refresh.state.next_at is None  # no automatic retry
+    app.render()
+    assert "keyring is locked or not answering — unlock it, then Refresh now" in app.tray.look.tooltip
+    before = len(asked)
+    app.refresh.refresh_now()  # the person's "Refresh now"
+    qtbot.waitUntil(lambda: len(asked) > before, timeout=5_000)

@@ -22,6 +22,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from pdtray.app import cache, queries
 from pdtray.app.awake_clock import awake_clock
 from pdtray.app.refresh_state import RefreshState
+from pdtray.app.secrets import KeyringUnavailableError
 from pdtray.app.session import Session
 from pdtray.app.snapshot import Snapshot
 from pdtray.oncall import Schedule, User
@@ -168,7 +169,7 @@ class RefreshService(QObject):
 
     async def _run(self) -> None:
         self._publish(refreshing=True)
-        delay = float(self._poll)
+        delay: float | None = float(self._poll)
         try:
             client = await self._session.client()
             now = self._clock()
@@ -208,6 +209,13 @@ class RefreshService(QObject):
             # new for an hour because one header said "1e300" helps nobody
             delay = min(MAX_BACKOFF, max(exc.retry_after or 0.0, backoff_delay(self._failures)))
             self._fail(exc)
+        except KeyringUnavailableError as exc:
+            # A locked keyring asks the person to unlock it; asking again by itself every few minutes would bring
+            # the prompt back each time they cancelled it. It is asked again on "Refresh now", a settings change
+            # or a wake, when the person is there.
+            self._session.reset()
+            delay = None
+            self._fail(exc)
         except (CredentialsError, ConfigurationError) as exc:
             self._session.reset()
             delay = max(float(self._poll), CREDENTIALS_RETRY)
@@ -226,6 +234,8 @@ class RefreshService(QObject):
         if self._again:
             self._again = False
             self._task = asyncio.ensure_future(self._run())
+        elif delay is None:
+            self._publish(next_at=None)
         else:
             self._schedule(delay)
 
