@@ -353,3 +353,33 @@ def test_8_a_notifier_that_cannot_be_made_does_not_lose_the_notification(qtbot, 
     assert shown == [("On call in 15 min: Platform Primary", "starts at 15:00")]
     assert app_icon_file("win32").endswith("pdtray-256.png")  # Windows' toasts take no SVG
     assert app_icon_file("linux").endswith("pdtray.svg")
+
+
+# -- 3, 4 and 12: the rest of what only macOS or Windows does ---------------------------------------------------
+
+
+def test_3_a_plain_python_process_on_macos_asks_for_no_dock_icon():
+    from pdtray.ui.macos_dock import needs_accessory_policy
+
+    assert needs_accessory_policy("darwin", "/Users/me/.local/pipx/venvs/pdtray/bin/python") is True
+    assert needs_accessory_policy("darwin", "/Applications/pdtray.app/Contents/MacOS/pdtray") is False  # LSUIElement
+    assert needs_accessory_policy("linux", "/usr/bin/python3") is False
+
+
+def test_4_a_translocated_app_is_not_registered_to_launch_at_login(tmp_path):
+    from pdtray.app.autostart import AutostartError, LaunchAgent
+
+    agent = LaunchAgent(home=tmp_path)
+    translocated = "/private/var/folders/xy/T/AppTranslocation/1A2B/d/pdtray.app/Contents/MacOS/pdtray"
+    with pytest.raises(AutostartError, match=r"Move pdtray\.app to Applications"):
+        agent.enable([translocated])
+    assert not agent.is_enabled()
+    agent.enable(["/Applications/pdtray.app/Contents/MacOS/pdtray"])
+    assert agent.is_enabled()
+
+
+def test_12_the_second_start_on_windows_hands_the_focus_on():
+    from pdtray.ui.windows_focus import allow_any_to_take_focus, focus_handoff
+
+    assert focus_handoff("win32") is allow_any_to_take_focus
+    assert focus_handoff("linux") is None and focus_handoff("darwin") is None

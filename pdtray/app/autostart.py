@@ -158,6 +158,16 @@ class LaunchAgent(_FileAutostart):
     def content(self, argv: Sequence[str]) -> bytes:
         return launch_agent_plist(argv)
 
+    def enable(self, argv: Sequence[str]) -> None:
+        if argv and "/AppTranslocation/" in argv[0]:
+            # Gatekeeper runs an app opened from Downloads from a random read-only copy that is gone after a
+            # reboot: a login item pointing there would never start.
+            raise AutostartError(
+                "pdtray is running from a temporary copy that macOS made because it was opened where it was "
+                "downloaded. Move pdtray.app to Applications, open it from there, then turn on Launch at login."
+            )
+        super().enable(argv)
+
 
 class RunKey:
     """The per-user Run key. ``registry`` is the winreg module (imported on use, as it exists only on Windows);

@@ -38,6 +38,12 @@ def run_tray(*, demo: bool = False) -> int:
     QApplication.setDesktopFileName(APP_ID)  # so Wayland and docks match windows to the menu entry
     qapp = QApplication.instance() or QApplication(sys.argv[:1])
     qapp.setQuitOnLastWindowClosed(False)  # closing the popup or a dialog must not end a tray app
+    from pdtray.ui.macos_dock import needs_accessory_policy
+
+    if needs_accessory_policy():
+        from pdtray.ui.macos_dock import hide_dock_icon
+
+        hide_dock_icon()  # a pipx or virtualenv install: no Info.plist to say LSUIElement
     # SIGTERM (a logout) or Ctrl+C while still starting is remembered, and honoured once there is an app to quit.
     quit_app: list[Callable[[], None]] = []
     stop_requested: list[int] = []

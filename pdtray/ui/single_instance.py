@@ -135,6 +135,11 @@ def ask_running_instance(name: str, request: bytes = OPEN_REQUEST) -> bool:
             return True
     from PySide6.QtNetwork import QLocalSocket
 
+    from pdtray.ui.windows_focus import focus_handoff
+
+    handoff = focus_handoff()
+    if handoff is not None:
+        handoff()  # the running tray may then bring its popup to the front
     socket_ = QLocalSocket()
     socket_.connectToServer(name)
     if not socket_.waitForConnected(CONNECT_TIMEOUT_MS):
