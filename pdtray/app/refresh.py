@@ -42,6 +42,10 @@ SCHEDULES_EVERY = timedelta(hours=1)
 FIRST_BACKOFF = 30.0
 MAX_BACKOFF = 15 * 60.0
 MAX_DELAY = 3600.0
+#: a refresh planned for a handover comes this long after it, when PagerDuty has the new state for certain
+HANDOVER_SLACK = 2.0
+#: and never sooner than this after the refresh before it
+HANDOVER_MIN_DELAY = 5.0
 #: credentials do not fix themselves: look again now and then, and at once when the settings change
 CREDENTIALS_RETRY = 5 * 60.0
 #: a whole refresh (a dozen requests with their retries) gives up after this, so that a server trickling bytes or
@@ -200,6 +204,7 @@ class RefreshService(QObject):
             self._publish(snapshot=snapshot, error=None, from_cache=False)
             await self._save()
             self._publish(refreshing=False)
+            delay = self._until_next_change(snapshot, delay)
         except asyncio.CancelledError:
             raise
         except RateLimitedError as exc:
@@ -238,6 +243,17 @@ class RefreshService(QObject):
             self._publish(next_at=None)
         else:
             self._schedule(delay)
+
+    def _until_next_change(self, snapshot: Snapshot, poll: float | None) -> float | None:
+        """Sooner than the poll interval when a watched schedule or my own shift changes hands before it: a
+        refresh just after the handover shows the new person on call, not only at the next poll."""
+        if poll is None:
+            return None
+        now = self._clock()
+        change = snapshot.next_change(now, frozenset(self._watched()))
+        if change is None:
+            return poll
+        return min(poll, max(HANDOVER_MIN_DELAY, (change - now).total_seconds() + HANDOVER_SLACK))
 
     def _carry_incidents_over(self, snapshot: Snapshot) -> Snapshot:
         """My incidents could not be read this time: keep the last ones (with their age) instead of none."""

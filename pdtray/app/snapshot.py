@@ -24,3 +24,27 @@ class Snapshot:
     #: False when the account has more on-call rows than PagerDuty lets a client read (its 10,000 offset cap):
     #: the watched schedules are complete, others may be missing
     complete: bool = True
+
+    @property
+    def rows_known(self) -> tuple[OnCall, ...]:
+        """Every on-call row this refresh brought: who was on call then, and my shifts of the next 7 days.
+
+        Read at any later moment (``active_rows``/``by_schedule`` with ``now``), they say who is on call then as
+        far as is known: at my handover the icon, the tooltip and the popup all show me on call at the same tick,
+        rather than the icon alone until the next refresh."""
+        return (*self.on_call_now, *self.mine.on_call_now, *self.mine.upcoming)
+
+    def next_change(self, now: datetime, schedule_ids: frozenset[str] | None = None) -> datetime | None:
+        """The next moment after ``now`` at which a known row starts or ends: on the watched schedules (all if
+        None) and in my own shifts. A refresh then brings the real new state."""
+        moments = [
+            t
+            for row in self.on_call_now
+            if schedule_ids is None or (row.schedule is not None and row.schedule.id in schedule_ids)
+            for t in (row.end,)
+            if t is not None and t > now
+        ]
+        moments += [
+            t for row in (*self.mine.on_call_now, *self.mine.upcoming) for t in (row.start, row.end) if t and t > now
+        ]
+        return min(moments, default=None)

@@ -17,14 +17,13 @@ class OnCallState(StrEnum):
 
 def on_call_state(mine: MyShifts, now: datetime, soon_within: timedelta) -> OnCallState:
     """On call now; else "soon" when my next shift starts within ``soon_within`` (the first reminder's lead)."""
-    if any(row.is_active(now) for row in mine.on_call_now):
+    # A shift that started since the last refresh is running now, even if the refresh has not said so yet; and on
+    # call now wins over a further shift starting soon.
+    if any(row.is_active(now) for row in (*mine.on_call_now, *mine.upcoming)):
         return OnCallState.ON_CALL
     starts = [row.start for row in mine.upcoming if row.start is not None and row.start > now]
     if starts and min(starts) - now <= soon_within:
         return OnCallState.SOON
-    # A shift that started since the last refresh is running now, even if the refresh has not said so yet.
-    if any(row.is_active(now) for row in mine.upcoming):
-        return OnCallState.ON_CALL
     return OnCallState.OFF
 
 

@@ -38,7 +38,8 @@ def people_summary(on_call: ScheduleOnCall, now: datetime, tz: tzinfo | None) ->
 
 
 def my_status_line(mine: MyShifts, now: datetime, tz: tzinfo | None) -> str:
-    running = [row for row in mine.on_call_now if row.is_active(now)]
+    # a shift that has started since the last refresh is running now, as the icon already says
+    running = [row for row in (*mine.on_call_now, *mine.upcoming) if row.is_active(now)]
     if running:
         ends = [row.end for row in running if row.end is not None]
         if len(ends) < len(running):

@@ -275,7 +275,8 @@ class TrayApplication(QObject):
         self._render_soon.stop()
         now = datetime.now(UTC)
         state = self.shown_state()
-        on_call = by_schedule(state.snapshot.on_call_now, now) if state.snapshot else {}
+        # one tick for everything drawn: the icon, the tooltip, the menu and the popup all read the rows at ``now``
+        on_call = by_schedule(state.snapshot.rows_known, now) if state.snapshot else {}
         look = tray_look(state, self.settings, now, self.tz, on_call=on_call)
         if self.demo:
             look = replace(look, tooltip="pdtray demo account\n" + look.tooltip)
@@ -354,7 +355,7 @@ class TrayApplication(QObject):
         now = datetime.now(UTC)
         state = self.shown_state()
         snapshot = state.snapshot
-        self._render_popup(state, now, by_schedule(snapshot.on_call_now, now) if snapshot else {})
+        self._render_popup(state, now, by_schedule(snapshot.rows_known, now) if snapshot else {})
         if popup.as_window:
             popup.show_now()
         else:

@@ -121,7 +121,7 @@ def tray_look(
     soon = timedelta(seconds=max(settings.lead_times, default=15 * 60))
     tooltip = tooltip_text(
         watched_refs(state, settings),
-        on_call if on_call is not None else by_schedule(snapshot.on_call_now, now),
+        on_call if on_call is not None else by_schedule(snapshot.rows_known, now),
         snapshot.mine,
         now,
         tz,

@@ -1,0 +1,68 @@
+"""At a handover, everything pdtray draws says the same thing at the same moment (the Linux desktops issue, item
+5): the icon, the tooltip, my status and the schedule list are all read from the last refresh's rows at one
+``now``, and a refresh is planned for just after the handover."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from pdtray.app.refresh_state import RefreshState
+from pdtray.app.settings import Settings
+from pdtray.app.snapshot import Snapshot
+from pdtray.oncall import OnCall, Ref, User, by_schedule
+from pdtray.oncall.models import MyShifts
+from pdtray.oncall.status import OnCallState, on_call_state
+from pdtray.ui.tray_status import tray_look
+
+T = datetime(2026, 11, 23, 9, 55, tzinfo=UTC)
+ME = User("PME", "Demo User")
+ALICE = User("PALICE", "Alice Nguyen")
+PRIMARY = Ref("PPRIMARY", "Platform Primary")
+POLICY = Ref("PEP", "Platform")
+HANDOVER = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+
+
+def snapshot() -> Snapshot:
+    alice = OnCall(ALICE, POLICY, 1, PRIMARY, T - timedelta(hours=12), HANDOVER)
+    mine = OnCall(ME, POLICY, 1, PRIMARY, HANDOVER, HANDOVER + timedelta(hours=12))
+    return Snapshot(T, (alice,), MyShifts(ME, (), (mine,)), incidents=())
+
+
+def test_after_the_handover_the_icon_tooltip_and_list_agree_before_any_refresh():
+    state = RefreshState(snapshot=snapshot())
+    settings = Settings(watched_schedules=[PRIMARY.id])
+    after = HANDOVER + timedelta(seconds=30)
+    look = tray_look(state, settings, after, UTC)
+    assert look.icon == OnCallState.ON_CALL.value
+    assert look.tooltip.splitlines()[:2] == [
+        "Platform Primary — Demo User (L1), until 22:00 today",
+        "You're on call until 22:00 today",
+    ]
+    # the schedule list reads the same rows at the same moment
+    assert [p.user.name for p in by_schedule(state.snapshot.rows_known, after)[PRIMARY.id].people] == ["Demo User"]
+    before = tray_look(state, settings, HANDOVER - timedelta(minutes=1), UTC)
+    assert before.icon == OnCallState.SOON.value
+    assert before.tooltip.splitlines()[0] == "Platform Primary — Alice Nguyen (L1), until 10:00 today"
+
+
+def test_on_call_now_wins_over_a_next_shift_starting_soon():
+    running = OnCall(ME, POLICY, 1, PRIMARY, HANDOVER, HANDOVER + timedelta(hours=1))
+    next_one = OnCall(ME, POLICY, 1, Ref("PSEC", "Secondary"), HANDOVER + timedelta(hours=1), None)
+    mine = MyShifts(ME, (), (running, next_one))  # the first started since the last refresh
+    assert on_call_state(mine, HANDOVER + timedelta(minutes=50), timedelta(hours=12)) is OnCallState.ON_CALL
+
+
+def test_the_next_refresh_comes_just_after_a_watched_handover(qapp):
+    from pdtray.app.refresh import HANDOVER_SLACK, RefreshService
+    from pdtray.app.session import Session
+
+    now = [T]
+    service = RefreshService(Session(lambda: None), clock=lambda: now[0], watched=lambda: [PRIMARY.id])
+    assert snapshot().next_change(T, frozenset({PRIMARY.id})) == HANDOVER
+    assert service._until_next_change(snapshot(), 60.0) == 60.0  # 5 minutes away: the poll comes first
+    now[0] = HANDOVER - timedelta(seconds=30)
+    assert service._until_next_change(snapshot(), 60.0) == 30 + HANDOVER_SLACK
+    # an unwatched schedule's handover does not bring a refresh forward; my own shift's does
+    assert snapshot().next_change(T, frozenset({"POTHER"})) == HANDOVER  # my shift starts then too
+    other = Snapshot(T, snapshot().on_call_now, MyShifts(ME, (), ()), incidents=())
+    assert other.next_change(T, frozenset({"POTHER"})) is None
