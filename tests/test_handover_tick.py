@@ -66,3 +66,22 @@ def test_the_next_refresh_comes_just_after_a_watched_handover(qapp):
     assert snapshot().next_change(T, frozenset({"POTHER"})) == HANDOVER  # my shift starts then too
     other = Snapshot(T, snapshot().on_call_now, MyShifts(ME, (), ()), incidents=())
     assert other.next_change(T, frozenset({"POTHER"})) is None
+
+
+def test_no_timeline_label_is_cut_at_the_edges(qtbot):
+    """The first hour label sat half outside the popup (".8:00"): every label box now lies inside the bar."""
+    from pdtray.oncall import Schedule, build_timeline
+    from pdtray.ui.timeline_view import TimelineBar
+
+    since = datetime(2026, 11, 23, 17, 58, tzinfo=UTC)  # the first tick, 18:00, two minutes in: at the left edge
+    timeline = build_timeline(Schedule("PS", "S"), [], since, since + timedelta(hours=24), since)
+    bar = TimelineBar()
+    qtbot.addWidget(bar)
+    bar.resize(400, 60)
+    bar.set_timeline(timeline, since, UTC)
+    labels = bar.tick_labels()
+    assert [text for _, _, text in labels] == ["18:00", "00:00", "06:00", "12:00"]
+    for px, rect, _ in labels:
+        assert rect.left() >= 0 and rect.right() <= bar.width(), (px, rect)
+    first_px, first, _ = labels[0]
+    assert first_px < first.width() / 2  # centred on its tick it would have started left of the widget

@@ -154,13 +154,20 @@ class TimelineBar(QWidget):
         self._ticks(painter, bar, x, span)
         painter.end()
 
-    def _ticks(self, painter: QPainter, bar: QRectF, x: object, span: float) -> None:
-        timeline = self.timeline
-        assert timeline is not None
+    def _tick_font(self) -> QFont:
         small = QFont(self.font())
         small.setPointSizeF(max(7.0, small.pointSizeF() * 0.85))
-        painter.setFont(small)
-        painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+        return small
+
+    def tick_labels(self) -> list[tuple[float, QRectF, str]]:
+        """Each tick's position and its label's box: centred under the tick, but moved inwards at the edges so
+        that the first and last labels are never cut (".8:00" for "18:00")."""
+        timeline = self.timeline
+        if timeline is None or self.now is None:
+            return []
+        span = (timeline.until - timeline.since).total_seconds()
+        bar = QRectF(4, 6, self.width() - 8, self.bar_height)
+        metrics = QFontMetrics(self._tick_font())
         step = timedelta(hours=6) if span <= 2 * 86400 else timedelta(days=1)
         local = timeline.since.astimezone(self.tz) if self.tz else timeline.since.astimezone()
         if step == timedelta(days=1):
@@ -168,12 +175,22 @@ class TimelineBar(QWidget):
         else:
             tick = local.replace(minute=0, second=0, microsecond=0)
             tick += timedelta(hours=(6 - tick.hour % 6) % 6 or 6)
+        labels = []
         while tick < timeline.until:
-            px = x(tick)  # type: ignore[operator]
-            painter.drawLine(QPointF(px, bar.bottom()), QPointF(px, bar.bottom() + 4))
-            text = day_label(tick, self.now, self.tz) if step == timedelta(days=1) else clock(tick, self.tz)  # type: ignore[arg-type]
-            painter.drawText(QRectF(px - 40, bar.bottom() + 5, 80, 16), Qt.AlignmentFlag.AlignHCenter, text)
+            px = bar.left() + bar.width() * (tick - timeline.since).total_seconds() / span
+            text = day_label(tick, self.now, self.tz) if step == timedelta(days=1) else clock(tick, self.tz)
+            width = metrics.horizontalAdvance(text) + 4
+            left = min(max(px - width / 2, 0.0), self.width() - width)
+            labels.append((px, QRectF(left, bar.bottom() + 5, width, metrics.height()), text))
             tick = (tick + step).astimezone(tick.tzinfo)
+        return labels
+
+    def _ticks(self, painter: QPainter, bar: QRectF, x: object, span: float) -> None:
+        painter.setFont(self._tick_font())
+        painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+        for px, rect, text in self.tick_labels():
+            painter.drawLine(QPointF(px, bar.bottom()), QPointF(px, bar.bottom() + 4))
+            painter.drawText(rect, Qt.AlignmentFlag.AlignHCenter, text)
 
 
 class TimelinePage(QWidget):
