@@ -85,3 +85,50 @@ def test_no_timeline_label_is_cut_at_the_edges(qtbot):
         assert rect.left() >= 0 and rect.right() <= bar.width(), (px, rect)
     first_px, first, _ = labels[0]
     assert first_px < first.width() / 2  # centred on its tick it would have started left of the widget
+
+
+def test_the_menu_says_who_is_on_call_where_a_panel_shows_no_tooltip(qtbot, make_app):
+    """GNOME's AppIndicator extension shows no tooltip (the Linux desktops issue, item 2): the menu's first entries
+    say it instead, and each opens its page of the popup."""
+    app = make_app(demo=True)
+    qtbot.waitUntil(lambda: bool(app.refresh.state.schedules) and not app.refresh.state.refreshing, timeout=15_000)
+    app.render()
+    texts = [a.text() for a in app.menu.summary_actions]
+    tooltip = app.tray.look.tooltip.splitlines()
+    # the tooltip's lines, bar the demo marker and the freshness, in the same order
+    assert texts == [line.replace("&", "&&") for line in tooltip[1:-1]]
+    assert any(t.startswith("Platform Primary — Alice Nguyen (L1, L2), until") for t in texts)
+    assert texts[-1] == "2 open incidents assigned to you (1 not acknowledged)"
+    primary = next(a for a in app.menu.summary_actions if a.text().startswith("Platform Primary"))
+    primary.trigger()
+    qtbot.waitUntil(lambda: app.popup is not None and app.popup.isVisible(), timeout=5_000)
+    assert app.popup.stack.currentWidget() is app.popup.timeline
+    assert app.popup.timeline.title.text() == "Platform Primary"
+    app.menu.summary_actions[-1].trigger()
+    assert app.popup.stack.currentWidget() is app.popup.incidents
+
+
+def test_an_ampersand_in_a_name_is_shown_not_taken_for_a_shortcut(qapp):
+    from pdtray.ui.tray import TrayMenu
+
+    menu = TrayMenu()
+    menu.set_summary((("R&D — Alice (L1), until 17:00 today", ("schedule", "PRD")),))
+    assert menu.summary_actions[0].text() == "R&&D — Alice (L1), until 17:00 today"
+    assert menu.actions().index(menu.summary_actions[0]) < menu.actions().index(menu.status_action)
+
+
+def test_a_popup_opened_from_the_menu_of_a_tray_without_geometry_sits_at_the_panel(qapp):
+    """Item 3: StatusNotifierItem trays give no icon geometry; the pointer is down in the menu (73-86 px below the
+    panel on Xfce and GNOME), and the popup used to open there."""
+    from PySide6.QtCore import QPoint, QRect, QSize
+
+    from pdtray.ui.popup import popup_position
+
+    area = QRect(0, 27, 1280, 773)  # below a 27 px top panel
+    size = QSize(420, 560)
+    at_menu = popup_position(QPoint(1100, 113), None, size, area)  # the pointer on a menu entry
+    assert at_menu == QPoint(1280 - 420 - 4 - 1, 27 + 4)  # flush under the panel, inside the right edge
+    bottom_area = QRect(0, 0, 1280, 760)  # a bottom panel
+    assert popup_position(QPoint(200, 700), None, size, bottom_area).y() == 760 - 1 - 560 - 4
+    icon = QRect(1240, 2, 22, 22)  # an XEmbed icon's real geometry: below it
+    assert popup_position(QPoint(0, 0), icon, size, area) == QPoint(1280 - 420 - 4 - 1, 27 + 4)

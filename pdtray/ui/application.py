@@ -147,6 +147,7 @@ class TrayApplication(QObject):
             parent=self,
         )
         self.menu.incidents_requested.connect(self.open_incidents)
+        self.menu.summary_requested.connect(self._open_from_menu)
         self.menu.page_requested.connect(self.actions.open_page_dialog)
         self.menu.export_requested.connect(self.actions.export_shifts)
         self.coverage = CoverageWatcher(
@@ -531,6 +532,19 @@ class TrayApplication(QObject):
             self.refresh._cache_path = self._cache_path()  # type: ignore[assignment]
             self.refresh.reconnect()
         self.render()
+
+    def _open_from_menu(self, target: tuple[str, str | None]) -> None:
+        kind, schedule_id = target
+        if kind == "incidents":
+            self.open_incidents()
+            return
+        if kind == "schedule" and schedule_id:
+            self.open_timeline(schedule_id)
+        else:
+            self._ensure_popup().show_schedules()
+        popup = self._ensure_popup()
+        if not popup.isVisible():
+            self._show_popup(popup)
 
     def _on_state_save(self, problem: str) -> None:
         if problem != self._state_problem:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QRect, Qt, Signal
+from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -132,15 +132,7 @@ class Popup(QWidget):
     def popup_at(self, anchor: QPoint, icon_rect: QRect | None) -> None:
         """Shows the window next to the tray icon, inside the screen's available area."""
         screen = QGuiApplication.screenAt(anchor) or QGuiApplication.primaryScreen()
-        area = screen.availableGeometry()
-        width, height = self.width(), self.height()
-        ref = icon_rect or QRect(anchor, anchor)
-        x = ref.center().x() - width // 2
-        # below the icon when it sits in a top panel, above it otherwise
-        y = ref.bottom() + 6 if ref.center().y() < area.center().y() else ref.top() - height - 6
-        x = max(area.left() + 4, min(x, area.right() - width - 4))
-        y = max(area.top() + 4, min(y, area.bottom() - height - 4))
-        self.move(x, y)
+        self.move(popup_position(anchor, icon_rect, self.size(), screen.availableGeometry()))
         self.show_now()
 
     def show_now(self) -> None:
@@ -167,3 +159,21 @@ class Popup(QWidget):
                 self.hide()
             return
         super().keyPressEvent(event)
+
+
+def popup_position(anchor: QPoint, icon_rect: QRect | None, size: QSize, area: QRect) -> QPoint:
+    """Where the popup goes: below the icon in a top panel, above it in a bottom one, inside the free area.
+
+    A StatusNotifierItem tray gives no icon geometry, and a popup opened from the menu has only the pointer,
+    which is somewhere down the menu: then the popup goes flush against the panel's edge of the free area (the
+    edge the pointer is nearer to), under the pointer's horizontal position, as a popup from a click would."""
+    width, height = size.width(), size.height()
+    if icon_rect is not None:
+        x = icon_rect.center().x() - width // 2
+        y = icon_rect.bottom() + 6 if icon_rect.center().y() < area.center().y() else icon_rect.top() - height - 6
+    else:
+        x = anchor.x() - width // 2
+        y = area.top() + 4 if anchor.y() < area.center().y() else area.bottom() - height - 4
+    x = max(area.left() + 4, min(x, area.right() - width - 4))
+    y = max(area.top() + 4, min(y, area.bottom() - height - 4))
+    return QPoint(x, y)

@@ -9,7 +9,7 @@ from PySide6.QtCore import QObject, QPoint, QRect, QTimer, Signal
 from PySide6.QtGui import QAction, QCursor
 from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon
 
-from pdtray.oncall.display_text import inert
+from pdtray.oncall.display_text import inert, one_line
 from pdtray.ui.icons import badged, icon
 from pdtray.ui.tray_clicks import MENU, OPEN, ClickRouter, menu_attached
 from pdtray.ui.tray_status import TrayLook
@@ -31,9 +31,13 @@ class TrayMenu(QMenu):
     settings_requested = Signal()
     about_requested = Signal()
     quit_requested = Signal()
+    #: a summary entry was chosen: ("schedule", ID), ("me", None) or ("incidents", None)
+    summary_requested = Signal(object)
 
     def __init__(self) -> None:
         super().__init__()
+        self.summary_actions: list[QAction] = []
+        self._summary: tuple[tuple[str, object], ...] = ()
         self.status_action = self.addAction("")
         self.status_action.setEnabled(False)
         self.addSeparator()
@@ -61,6 +65,23 @@ class TrayMenu(QMenu):
         action = self.addAction(text)
         action.triggered.connect(signal.emit)
         return action
+
+    def set_summary(self, lines: tuple[tuple[str, object], ...]) -> None:
+        """Who is on call on each watched schedule, my status and my incidents, as the menu's first entries: on a
+        panel without tooltips (GNOME) the menu is where they are seen. Each opens the matching popup page."""
+        if lines == self._summary:
+            return
+        self._summary = lines
+        for action in self.summary_actions:
+            self.removeAction(action)
+            action.deleteLater()
+        self.summary_actions = []
+        for text, target in lines:
+            # "&" marks a keyboard shortcut in a menu: a name's own "&" is doubled to show as one
+            action = QAction(one_line(text, 90).replace("&", "&&"), self)
+            action.triggered.connect(lambda _=False, t=target: self.summary_requested.emit(t))
+            self.insertAction(self.status_action, action)
+            self.summary_actions.append(action)
 
     def set_status(self, text: str) -> None:
         self.status_action.setText(text)
@@ -135,6 +156,7 @@ class Tray(QObject):
         ):
             self.icon.setIcon(badged(look.icon, self.variant, look.badge, look.badge_urgent))
         self.icon.setToolTip(inert(look.tooltip))  # names are PagerDuty's text: never markup, on any panel
+        self.menu.set_summary(look.menu_lines)
         self.menu.set_status(look.problem or look.tooltip.splitlines()[-1])
         self.look = look
 

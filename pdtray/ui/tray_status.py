@@ -17,7 +17,7 @@ from pdtray.app.snapshot import Snapshot
 from pdtray.oncall import Ref, ScheduleOnCall, by_schedule, incidents
 from pdtray.oncall.human_time import clock, format_at
 from pdtray.oncall.status import OnCallState, default_watched, on_call_state
-from pdtray.oncall.summary import tooltip_text
+from pdtray.oncall.summary import TOOLTIP_SCHEDULES, my_status_line, schedule_line, tooltip_text
 from pdtray.pagerduty.errors import (
     AccessDeniedError,
     ConfigurationError,
@@ -42,6 +42,9 @@ class TrayLook:
     #: open incidents assigned to me, drawn as a number on the icon; urgent: one still waits for an acknowledgement
     badge: int = 0
     badge_urgent: bool = False
+    #: the first entries of the tray menu: what the tooltip says, for panels that show no tooltip (GNOME's
+    #: AppIndicator extension); each with what it opens: ("schedule", ID), ("me", None) or ("incidents", None)
+    menu_lines: tuple[tuple[str, tuple[str, str | None]], ...] = ()
 
 
 def problem_text(error: PagerDutyError, retry_at: datetime | None, tz: tzinfo | None) -> str:
@@ -119,9 +122,11 @@ def tray_look(
         text = "pdtray\n" + (problem or "Loading who is on call…")
         return TrayLook(PROBLEM if problem else LOADING, text, problem)
     soon = timedelta(seconds=max(settings.lead_times, default=15 * 60))
+    watched = watched_refs(state, settings)
+    on_call = on_call if on_call is not None else by_schedule(snapshot.rows_known, now)
     tooltip = tooltip_text(
-        watched_refs(state, settings),
-        on_call if on_call is not None else by_schedule(snapshot.rows_known, now),
+        watched,
+        on_call,
         snapshot.mine,
         now,
         tz,
@@ -133,7 +138,14 @@ def tray_look(
     )
     icon = PROBLEM if problem else on_call_state(snapshot.mine, now, soon).value
     count, urgent = incidents.badge(snapshot.incidents or ())
-    return TrayLook(icon, tooltip, problem, count, urgent)
+    lines: list[tuple[str, tuple[str, str | None]]] = [
+        (schedule_line(ref, on_call.get(ref.id), now, tz), ("schedule", ref.id)) for ref in watched[:TOOLTIP_SCHEDULES]
+    ]
+    lines.append((my_status_line(snapshot.mine, now, tz), ("me", None)))
+    incident_line = incidents.tooltip_line(snapshot.incidents or ())
+    if incident_line:
+        lines.append((incident_line, ("incidents", None)))
+    return TrayLook(icon, tooltip, problem, count, urgent, tuple(lines))
 
 
 __all__ = ["LOADING", "PROBLEM", "OnCallState", "TrayLook", "problem_text", "tray_look", "watched_refs"]
