@@ -87,7 +87,9 @@ def test_many_pages_follow_more_and_offset(make_client):
     # account's rows (at least 15).
     assert len(rows) >= 915
     assert len(requests) == math.ceil(len(rows) / 100)
-    offsets = [int(dict(r.query)["offset"]) for r in requests]
+    # the first page asks for the total; the others, their offsets then known, go out together (in any order)
+    assert ("total", "true") in requests[0].query and int(dict(requests[0].query)["offset"]) == 0
+    offsets = sorted(int(dict(r.query)["offset"]) for r in requests)
     assert offsets == [100 * i for i in range(len(requests))]
     assert all(dict(r.query)["limit"] == "100" for r in requests)
     # the include[] set filter goes out in PagerDuty's repeated-bracket form
@@ -218,18 +220,41 @@ def test_network_error_after_retries_names_the_host(sleeps):
     assert "network" in str(caught.value)
 
 
-def test_one_request_in_flight_per_token(demo):
+def test_at_most_four_requests_in_flight_per_token(demo):
     demo.faults.latency = 0.15
 
     async def scenario() -> None:
         a = PagerDutyClient(demo.token, base_url=demo.url)
         b = PagerDutyClient(demo.token, base_url=demo.url)
         async with a, b:
-            await asyncio.gather(a.me(), b.me(), a.schedules(), b.user(demo.account.me))
+            await asyncio.gather(*(c.me() for c in (a, b) * 4), a.schedules(), b.user(demo.account.me))
 
     run(scenario())
-    assert len(demo.faults.requests) == 4
-    assert demo.faults.max_in_flight == 1
+    assert len(demo.faults.requests) == 10
+    # two clients of one token share its four places: PagerDuty's limit is per token (and per user)
+    assert demo.faults.max_in_flight == 4
+
+
+def test_a_429_holds_back_the_tokens_other_requests_too(demo, sleeps):
+    """One request meets the rate limit; the others of the same token wait out the same reset instead of each
+    running into a 429 of its own."""
+    demo.faults.latency = 0.05
+    demo.faults.rate_limit(1, reset=3, path_prefix="/users/me")
+
+    async def scaled(delay: float) -> None:  # a hundredth of each wait, really waited: the others must overlap it
+        sleeps.delays.append(delay)
+        await asyncio.sleep(delay / 100)
+
+    async def scenario() -> None:
+        client = PagerDutyClient(demo.token, base_url=demo.url, sleep=scaled)
+        async with client:
+            await asyncio.gather(client.me(), *(client.user(demo.account.me) for _ in range(6)))
+
+    run(scenario())
+    assert sum(1 for r in demo.faults.requests if r.path == "/users/me") == 2  # the 429, then the retry
+    assert sleeps.delays[0] == 3.0
+    # requests that had not started when the 429 came waited for the reset rather than sending
+    assert len(sleeps.delays) > 1 and all(0 < d <= 3.0 for d in sleeps.delays)
 
 
 def test_different_tokens_do_not_wait_for_each_other(demo):

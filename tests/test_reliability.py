@@ -364,14 +364,27 @@ def test_7_past_the_offset_cap_the_watched_schedules_are_asked_for_and_the_answe
     watched = demo.account.schedule_by_name("Payments Secondary")
     demo.faults.queue(*[Canned.json(200, _oncall_page(demo, n), path_prefix="/oncalls") for n in range(100)])
 
+    now = datetime.now(UTC)
+
     async def go():
         async with make_client() as client:
-            return await queries.full_refresh(client, datetime.now(UTC), watched=[watched.id])
+            # the on-call part of a refresh alone: my shifts, asked at the same time, would take canned pages too
+            return await queries.on_call_now_at_least_for(client, now, [watched.id])
 
-    snapshot = run(go())
-    assert snapshot.complete is False
-    assert watched.id in {r.schedule.id for r in snapshot.on_call_now if r.schedule}
+    rows, complete = run(go())
+    assert complete is False
+    assert watched.id in {r.schedule.id for r in rows if r.schedule}
     assert any(("schedule_ids[]", watched.id) in r.query for r in demo.faults.requests)
+    # and the tray says so
+    from pdtray.app.refresh_state import RefreshState
+    from pdtray.app.snapshot import Snapshot
+    from pdtray.oncall.models import MyShifts, User
+    from pdtray.ui.tray_status import tray_look
+
+    me = User("PME", "Demo User")
+    snapshot = Snapshot(now, tuple(rows), MyShifts(me, (), ()), incidents=(), complete=complete)
+    look = tray_look(RefreshState(snapshot=snapshot), Settings(watched_schedules=[watched.id]), now, UTC)
+    assert "Account too large to read whole: only watched schedules are complete" in look.tooltip
 
 
 def test_7_an_empty_page_that_says_more_is_an_incomplete_list(demo, make_client):

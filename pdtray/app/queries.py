@@ -6,6 +6,7 @@ Each function makes the fewest requests that answer its question: "who is on cal
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, replace
@@ -247,17 +248,25 @@ async def full_refresh(
 ) -> Snapshot:
     """What the tray needs every poll. Pass ``user`` once known: who "me" is does not change between polls.
 
-    The incidents are asked for last, and their failure (a token without access to incidents, say) leaves the
-    on-call answer standing: the snapshot then says it does not know them."""
-    rows, complete = await on_call_now_at_least_for(client, now, watched)
-    who = user or await me(client)
-    mine = await shifts_of(client, who, now)
-    incidents: tuple[Incident, ...] | None
-    try:
-        incidents = tuple(await my_incidents(client, who))
-    except (AccessDeniedError, InvalidResponseError, NotFoundError, TruncatedListError) as exc:
-        log.warning("could not fetch your incidents: %s", exc)
-        incidents = None
+    The queries do not depend on one another once "me" is known, so they run together (the client keeps a few
+    requests in flight per token): a refresh costs the round trips of its longest query, not of all of them. A
+    failure of the incidents (a token without access to incidents, say) leaves the on-call answer standing: the
+    snapshot then says it does not know them."""
+
+    async def incidents_of(who: User) -> tuple[Incident, ...] | None:
+        try:
+            return tuple(await my_incidents(client, who))
+        except (AccessDeniedError, InvalidResponseError, NotFoundError, TruncatedListError) as exc:
+            log.warning("could not fetch your incidents: %s", exc)
+            return None
+
+    async def mine_and_incidents() -> tuple[MyShifts, tuple[Incident, ...] | None]:
+        who = user or await me(client)
+        return await asyncio.gather(shifts_of(client, who, now), incidents_of(who))
+
+    (rows, complete), (mine, incidents) = await asyncio.gather(
+        on_call_now_at_least_for(client, now, watched), mine_and_incidents()
+    )
     return Snapshot(taken_at=now, on_call_now=tuple(rows), mine=mine, incidents=incidents, complete=complete)
 
 

@@ -46,17 +46,28 @@ Json = dict[str, Any]
 Sleep = Callable[[float], Awaitable[None]]
 Params = Mapping[str, str | int | bool | datetime | Iterable[str] | None]
 
-# One request in flight per token: PagerDuty's rate limit is per token (and per user), so two clients sharing a
-# token (the refresh loop and a command from the popup) take turns instead of racing into 429s. Locks belong to
-# an event loop, hence one table per loop.
-_token_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]] = (
-    weakref.WeakKeyDictionary()
-)
+#: requests in flight at once for one token: a refresh's pages and queries overlap (a few round trips instead of
+#: one per page), far inside PagerDuty's 960 requests a minute per key and per user
+PER_TOKEN_CONCURRENCY = 4
 
 
-def _lock_for(token_digest: str) -> asyncio.Lock:
-    table = _token_locks.setdefault(asyncio.get_running_loop(), {})
-    return table.setdefault(token_digest, asyncio.Lock())
+class _TokenGate:
+    """What every client using one token shares: at most PER_TOKEN_CONCURRENCY requests at once, and a pause for
+    all of them when PagerDuty says the token's rate limit is spent (a 429 seen by one request holds the others
+    back too, rather than each of them running into it). Gates belong to an event loop, hence one table per loop."""
+
+    def __init__(self, concurrency: int) -> None:
+        self.slots = asyncio.Semaphore(concurrency)
+        #: monotonic time before which no request of this token starts
+        self.paused_until = 0.0
+
+
+_token_gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, _TokenGate]] = weakref.WeakKeyDictionary()
+
+
+def _gate_for(key: str, concurrency: int) -> _TokenGate:
+    table = _token_gates.setdefault(asyncio.get_running_loop(), {})
+    return table.setdefault(key, _TokenGate(concurrency))
 
 
 def authorization_header(token: str) -> str:
@@ -174,7 +185,9 @@ class PagerDutyClient:
         request_headers = {"Authorization": self._auth} if auth else {}
         request_headers.update(headers or {})
         give_up_at = self._clock() + self._retry.deadline
-        async with _lock_for(self._token_digest if auth else "events:" + url):
+        # the Events API is keyed by routing key, not the token: its events go one at a time
+        gate = _gate_for(self._token_digest, PER_TOKEN_CONCURRENCY) if auth else _gate_for("events:" + url, 1)
+        async with gate.slots:
             server_tries = 0
             rate_tries = 0
 
@@ -188,6 +201,9 @@ class PagerDutyClient:
                 await self._sleep(delay)
 
             while True:
+                paused = gate.paused_until - self._clock()
+                if paused > 0:  # another request of this token met the rate limit: wait with it
+                    await self._sleep(paused)
                 self.requests_sent += 1
                 attempt_budget = max(0.1, min(self._attempt_deadline, give_up_at - self._clock()))
                 try:
@@ -228,7 +244,11 @@ class PagerDutyClient:
                     if rate_tries < self._retry.max_rate_limit_retries and self._clock() + delay <= give_up_at:
                         rate_tries += 1
                         log.info("rate limited on %s %s; waiting %.1fs", method, what, delay)
+                        ours = max(gate.paused_until, self._clock() + delay)
+                        gate.paused_until = ours
                         await self._sleep(delay)
+                        if gate.paused_until == ours:  # this wait is over (unless another 429 set a later one)
+                            gate.paused_until = self._clock()
                         continue
                     raise RateLimitedError(
                         f"PagerDuty kept answering 'rate limit exceeded' (HTTP 429) after {rate_tries + 1} tries; "
@@ -277,10 +297,52 @@ class PagerDutyClient:
         return body[key]
 
     async def pages(self, path: str, key: str, *, what: str, params: Params | None = None) -> AsyncIterator[list[Json]]:
-        """Classic offset pagination, a page at a time; callers can work on each page while the next one is on its
-        way. A list that cannot be read to its end (PagerDuty's 10,000 offset cap, or an empty page that still says
-        ``more``) raises TruncatedListError after the last page it could read: never a silent short list."""
-        offset = 0
+        """Classic offset pagination. The first page asks for the ``total``; when PagerDuty gives it, the other
+        pages' offsets are known and they are asked for together (a few round trips instead of one per page, at
+        most PER_TOKEN_CONCURRENCY at once), then handed over in order. Without a total (v3 lists have none) the
+        pages follow one another. A list that cannot be read to its end (PagerDuty's 10,000 offset cap, or an
+        empty page that still says ``more``) raises TruncatedListError after the last page it could read: never a
+        silent short list."""
+        first = await self._send(
+            "GET",
+            self.urls.rest + path,
+            what=what,
+            params={**(params or {}), "limit": PAGE_LIMIT, "offset": 0, "total": True},
+            shape=(key, list),
+        )
+        yield first[key]
+        if not first.get("more"):
+            return
+        if not first[key]:
+            raise TruncatedListError(
+                f"PagerDuty said there were more {what} after the first 0 but sent an empty page; "
+                "the list is incomplete.",
+                partial=[],
+            )
+        offset = len(first[key])
+        total = first.get("total")
+        if isinstance(total, int) and not isinstance(total, bool) and total > offset:
+            offsets = list(range(offset, min(total, OFFSET_CAP), PAGE_LIMIT))
+            bodies = await asyncio.gather(
+                *(
+                    self._send(
+                        "GET",
+                        self.urls.rest + path,
+                        what=what,
+                        params={**(params or {}), "limit": min(PAGE_LIMIT, OFFSET_CAP - at), "offset": at},
+                        shape=(key, list),
+                    )
+                    for at in offsets
+                )
+            )
+            for index, body in enumerate(bodies):
+                yield body[key]
+                offset = offsets[index] + len(body[key])
+                if not body.get("more"):
+                    return
+                if len(body[key]) < PAGE_LIMIT:
+                    break  # the list shrank while it was read: the pages after this one start elsewhere
+            # more than the total said (the list grew while it was read), or a short page: go on one by one
         while True:
             limit = min(PAGE_LIMIT, OFFSET_CAP - offset)
             if limit <= 0:
