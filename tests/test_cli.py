@@ -238,7 +238,8 @@ def test_network_down_exits_4(capsys, monkeypatch):
 
 
 def test_server_errors_from_demo_faults_exit_4(capsys, monkeypatch):
-    faults = {"queue": [{"status": 503, "body": {"error": {"message": "Service Unavailable", "code": 5000}}}] * 6}
+    # every try fails: the two schedule lists (layer- and shift-based), asked together, with 3 retries each
+    faults = {"queue": [{"status": 503, "body": {"error": {"message": "Service Unavailable", "code": 5000}}}] * 8}
     monkeypatch.setenv("PDTRAY_DEMO_FAULTS", json.dumps(faults))
     code, _, err = cli(capsys, "--demo", "schedules")
     assert code == 4

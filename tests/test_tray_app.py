@@ -134,7 +134,7 @@ def test_failure_after_success_shows_stale_data_and_the_problem(qtbot, make_app,
     app = make_app(demo=False)
     settle(qtbot, app)
     app.open_popup()
-    demo.faults.server_error(10, status=503)
+    demo.faults.server_error(40, status=503)  # PagerDuty down: every try of the refresh's requests (they overlap)
     app.refresh.refresh_now()
     qtbot.waitUntil(lambda: isinstance(app.refresh.state.error, ServerError), timeout=20_000)
     drawn(qtbot, app)

@@ -59,12 +59,18 @@ async def schedules(client: PagerDutyClient, *, query: str | None = None) -> lis
     raises TruncatedListError with every decoded schedule that did arrive in ``partial``."""
     found: list[Schedule] = []
     problem: TruncatedListError | None = None
-    for listing in (client.schedules, client.shift_schedules):
-        try:
-            found += _decode_schedules(await listing(query=query))
-        except TruncatedListError as exc:
-            found += _decode_schedules(exc.partial)
-            problem = exc
+    # both lists at once: their requests overlap within the token's few places
+    answers = await asyncio.gather(
+        client.schedules(query=query), client.shift_schedules(query=query), return_exceptions=True
+    )
+    for answer in answers:
+        if isinstance(answer, TruncatedListError):
+            found += _decode_schedules(answer.partial)
+            problem = answer
+        elif isinstance(answer, BaseException):
+            raise answer
+        else:
+            found += _decode_schedules(answer)
     found.sort(key=lambda s: (s.name.casefold(), s.id))
     if problem is not None:
         raise TruncatedListError(str(problem), partial=found)  # type: ignore[arg-type]

@@ -1,6 +1,6 @@
 """One PagerDuty client shared by every service: the refresh loop, timelines and actions take turns on it.
 
-Sharing keeps the connection alive between requests and keeps "one request in flight per token" true across
+Sharing keeps the connection alive between requests and the per-token limit on requests in flight true across
 services. The connection (token, region, URL) is resolved lazily, at the first request, so a missing token is
 reported as an error state rather than stopping the app from starting.
 """
