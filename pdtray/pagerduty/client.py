@@ -395,11 +395,24 @@ class PagerDutyClient:
         time_zone: str | None = None,
     ) -> Json:
         """One schedule, with ``final_schedule.rendered_schedule_entries`` between since and until if given."""
+        return await self._schedule_object("", schedule_id, "schedule", since, until, time_zone)
+
+    async def _schedule_object(
+        self,
+        prefix: str,
+        schedule_id: str,
+        what: str,
+        since: datetime | None,
+        until: datetime | None,
+        time_zone: str | None,
+        include: Iterable[str] = (),
+    ) -> Json:
+        """A schedule of either kind: the two endpoints take the same window and zone."""
         return await self._get_object(
-            f"/schedules/{schedule_id}",
+            f"{prefix}/schedules/{schedule_id}",
             "schedule",
-            what=f"schedule {schedule_id}",
-            params={"since": since, "until": until, "time_zone": time_zone},
+            what=f"{what} {schedule_id}",
+            params={"since": since, "until": until, "time_zone": time_zone, "include[]": list(include)},
         )
 
     async def shift_schedules(self, *, query: str | None = None) -> list[Json]:
@@ -418,17 +431,8 @@ class PagerDutyClient:
         """One shift-based schedule with ``final_schedule.computed_shift_assignments`` between since and until.
 
         PagerDuty answers 400 when the ID is a layer-based schedule (BadRequestError)."""
-        return await self._get_object(
-            f"/v3/schedules/{schedule_id}",
-            "schedule",
-            what=f"shift-based schedule {schedule_id}",
-            params={
-                "since": since,
-                "until": until,
-                "time_zone": time_zone,
-                "include[]": ["final_schedule"] if since is not None else [],
-            },
-        )
+        include = ["final_schedule"] if since is not None else []
+        return await self._schedule_object("/v3", schedule_id, "shift-based schedule", since, until, time_zone, include)
 
     async def create_shift_override(
         self,
