@@ -722,3 +722,11 @@ def test_3_a_cancelled_keyring_prompt_is_not_asked_again_by_itself(qtbot, make_a
     before = len(asked)
     app.refresh.refresh_now()  # the person's "Refresh now"
     qtbot.waitUntil(lambda: len(asked) > before, timeout=5_000)
+
+
+def test_9_a_save_onto_an_unreadable_file_keeps_this_processs_settings(tmp_path):
+    """Merging onto a corrupt file would put defaults in place of everything this process knows."""
+    mine = Settings(poll_interval=300, watched_schedules=["PABC"])
+    settings_path(tmp_path).write_text("{not json")
+    merged = merged_with_disk(Settings(poll_interval=300), mine, tmp_path)
+    assert merged == mine

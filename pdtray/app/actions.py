@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pdtray.oncall import DecodeError, Ref, Timeline, User
 from pdtray.oncall.decode import decode_ref
@@ -154,19 +154,25 @@ async def take_shift(client: PagerDutyClient, timeline: Timeline, me: User, shif
         errors = result.get("errors")
         reason = "; ".join(errors) if isinstance(errors, list) else str(errors or "no reason given")
         raise BadRequestError(f"PagerDuty did not create the override on {schedule.name}: {reason}", status=status)
-    override = result.get("override") or {}
+    return _taken(result.get("override") or {}, ("start", "end"), schedule.ref, me, shift)
+
+
+def _taken(answer: Any, keys: tuple[str, str], schedule: Ref, me: User, shift: ShiftToTake) -> TakenShift:
+    """The change PagerDuty made, from its answer: ``keys`` name the start and end fields (v2 ``start``/``end``,
+    v3 ``start_time``/``end_time``)."""
     try:
         return TakenShift(
-            override_id=str(override["id"]),
-            schedule=schedule.ref,
-            start=parse_timestamp(override["start"]),
-            end=parse_timestamp(override["end"]),
+            override_id=str(answer["id"]),
+            schedule=schedule,
+            start=parse_timestamp(answer[keys[0]]),
+            end=parse_timestamp(answer[keys[1]]),
             user=me,
             from_user=shift.from_user,
+            how=shift.how,
         )
     except (KeyError, TypeError, ValueError):
         raise InvalidResponseError(
-            f"PagerDuty's answer for the override on {schedule.name} lacked its id, start or end."
+            f"PagerDuty's answer for the change on {schedule.name} lacked its id, {keys[0]} or {keys[1]}."
         ) from None
 
 
@@ -187,17 +193,4 @@ async def _take_shift_based(client: PagerDutyClient, timeline: Timeline, me: Use
         )
     else:
         answer = await client.create_custom_shift(schedule.id, start=shift.start, end=shift.end, user_id=me.id)
-    try:
-        return TakenShift(
-            override_id=str(answer["id"]),
-            schedule=schedule.ref,
-            start=parse_timestamp(answer["start_time"]),
-            end=parse_timestamp(answer["end_time"]),
-            user=me,
-            from_user=shift.from_user,
-            how=shift.how,
-        )
-    except (KeyError, TypeError, ValueError):
-        raise InvalidResponseError(
-            f"PagerDuty's answer for the change on {schedule.name} lacked its id, start_time or end_time."
-        ) from None
+    return _taken(answer, ("start_time", "end_time"), schedule.ref, me, shift)

@@ -225,8 +225,13 @@ def merged_with_disk(before: Settings, after: Settings, directory: Path | None =
     """``after`` (this process's change of ``before``) applied to what is on disk now, field by field.
 
     Someone may have edited settings.json while pdtray ran (by hand, or a second profile's tool): a field this
-    process did not change keeps the file's value instead of being overwritten with the old one."""
-    on_disk = load_settings(directory).settings
+    process did not change keeps the file's value instead of being overwritten with the old one. A file that
+    cannot be read whole now (corrupt, a bad value) is no base to merge onto: defaults would replace what this
+    process knows, so its own settings are saved as they are."""
+    loaded = load_settings(directory)
+    if loaded.warnings:
+        return after
+    on_disk = loaded.settings
     changes = {
         f.name: getattr(after, f.name) for f in fields(Settings) if getattr(after, f.name) != getattr(before, f.name)
     }

@@ -75,10 +75,6 @@ class ShiftSchedule:
     custom_shifts: list[CustomShift] = field(default_factory=list)
     overrides: list[ShiftOverride] = field(default_factory=list)
 
-    @property
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.time_zone)
-
 
 @dataclass(frozen=True)
 class Assignment:
