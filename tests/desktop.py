@@ -7,6 +7,7 @@ skipped, except under PDTRAY_REQUIRE_DESKTOP=1 (set by .ci/run), where it fails:
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -213,16 +214,28 @@ BARE_BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus C
 """
 
 
+#: a session bus any user may join: sway refuses to run as root, pdtray (in the test's Python) runs as the tester
+SHARED_BUS_CONFIG = BARE_BUS_CONFIG.replace(
+    '<policy context="default">', '<policy context="default">\n    <allow user="*"/>'
+)
+
+
 @contextlib.contextmanager
-def dbus_session(*, bare: bool = False) -> Iterator[dict[str, str]]:
+def dbus_session(
+    *, bare: bool = False, shared: bool = False, environment: dict[str, str] | None = None
+) -> Iterator[dict[str, str]]:
     """A private session bus; yields the environment variables that point a child process at it. ``bare``: with
-    no service files, so that nothing (a notification daemon, say) is started on demand."""
+    no service files, so that nothing (a notification daemon, say) is started on demand; ``shared``: open to
+    every user; ``environment``: what services started on demand see (xfconfd reads XDG_CONFIG_HOME)."""
     need("dbus-daemon")
     with tempfile.NamedTemporaryFile("w", suffix=".conf", delete=False) as config:
-        config.write(BARE_BUS_CONFIG)
-    how = [f"--config-file={config.name}"] if bare else ["--session"]
+        config.write(SHARED_BUS_CONFIG if shared else BARE_BUS_CONFIG)
+    how = [f"--config-file={config.name}"] if bare or shared else ["--session"]
     process = subprocess.Popen(
-        ["dbus-daemon", *how, "--nofork", "--print-address=1"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+        ["dbus-daemon", *how, "--nofork", "--print-address=1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, **(environment or {})},
     )
     assert process.stdout is not None
     address = process.stdout.readline().decode().strip()
@@ -358,3 +371,247 @@ def notify_monitor(bus: dict[str, str], log_file: Path) -> Iterator[Callable[[],
     finally:
         stop(process)
         out.close()
+
+
+# -- StatusNotifierItem: what a panel reads and calls over D-Bus ---------------------------------------------
+
+ITEM = "org.kde.StatusNotifierItem"
+
+
+def dbus_call(env: dict[str, str], dest: str, path: str, method: str, *args: str) -> str:
+    done = subprocess.run(
+        ["dbus-send", "--session", "--print-reply", f"--dest={dest}", path, method, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    return done.stdout if done.returncode == 0 else ""
+
+
+def item_property(env: dict[str, str], item: tuple[str, str], name: str) -> str:
+    service, path = item
+    return dbus_call(env, service, path, "org.freedesktop.DBus.Properties.Get", f"string:{ITEM}", f"string:{name}")
+
+
+def registered_item(env: dict[str, str]) -> tuple[str, str] | None:
+    out = dbus_call(
+        env,
+        "org.kde.StatusNotifierWatcher",
+        "/StatusNotifierWatcher",
+        "org.freedesktop.DBus.Properties.Get",
+        "string:org.kde.StatusNotifierWatcher",
+        "string:RegisteredStatusNotifierItems",
+    )
+    found = re.search(r'string "([^"]+)"', out)
+    if not found:
+        return None
+    service, _, path = found.group(1).partition("/")
+    return service, "/" + (path or "StatusNotifierItem")
+
+
+def bus_has(env: dict[str, str], name: str) -> bool:
+    return name in dbus_call(env, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus.ListNames")
+
+
+def colourful_box(png: Path, top: int, height: int) -> tuple[int, int, int, int] | None:
+    """The bounding box (x0, y0, x1, y1) of saturated pixels in a horizontal strip of a screenshot: where a
+    panel, which is grey, shows pdtray's amber/red icon. None if there are none."""
+    raw = subprocess.run(
+        ["convert", str(png), "-crop", f"10000x{height}+0+{top}", "+repage", "-depth", "8", "ppm:-"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    _header, rest = raw.split(b"\n", 1)
+    while rest.startswith(b"#"):
+        rest = rest.split(b"\n", 1)[1]
+    dims, rest = rest.split(b"\n", 1)
+    _maxval, pixels = rest.split(b"\n", 1)
+    width, rows = (int(v) for v in dims.split())
+    xs, ys = [], []
+    for y in range(rows):
+        for x in range(width):
+            r, g, b = pixels[(y * width + x) * 3 : (y * width + x) * 3 + 3]
+            if max(r, g, b) - min(r, g, b) > 90:
+                xs.append(x)
+                ys.append(y + top)
+    return (min(xs), min(ys), max(xs), max(ys)) if xs else None
+
+
+XFCE_PANEL_CONFIG = """<?xml version="1.0" encoding="UTF-8"?>
+<channel name="xfce4-panel" version="1.0">
+  <property name="configver" type="int" value="2"/>
+  <property name="panels" type="array">
+    <value type="int" value="1"/>
+    <property name="panel-1" type="empty">
+      <property name="position" type="string" value="p=6;x=0;y=0"/>
+      <property name="length" type="uint" value="100"/>
+      <property name="position-locked" type="bool" value="true"/>
+      <property name="icon-size" type="uint" value="16"/>
+      <property name="size" type="uint" value="26"/>
+      <property name="plugin-ids" type="array">
+        <value type="int" value="1"/><value type="int" value="2"/><value type="int" value="3"/>
+        <value type="int" value="4"/>
+      </property>
+    </property>
+  </property>
+  <property name="plugins" type="empty">
+    <property name="plugin-1" type="string" value="tasklist"/>
+    <property name="plugin-2" type="string" value="separator">
+      <property name="expand" type="bool" value="true"/>
+      <property name="style" type="uint" value="0"/>
+    </property>
+    <property name="plugin-3" type="string" value="systray">
+      <property name="square-icons" type="bool" value="true"/>
+    </property>
+    <property name="plugin-4" type="string" value="clock"/>
+  </property>
+</channel>
+"""
+
+
+@contextlib.contextmanager
+def xfce_desktop(display: str, home: Path) -> Iterator[dict[str, str]]:
+    """Xfce as Debian ships it, cut to a top panel of a task list, the notification area (its systray plugin hosts
+    XEmbed and StatusNotifierItem icons) and a clock, with xfwm4 managing windows; on its own session bus.
+    Yields the environment for a client of that desktop."""
+    need("xfce4-panel", "xfwm4", "dbus-daemon", "dbus-send")
+    channel = home / "config" / "xfce4" / "xfconf" / "xfce-perchannel-xml"
+    channel.mkdir(parents=True, exist_ok=True)
+    (channel / "xfce4-panel.xml").write_text(XFCE_PANEL_CONFIG)
+    settings = {"XDG_CONFIG_HOME": str(home / "config"), "HOME": str(home), "DISPLAY": display}
+    with dbus_session(environment=settings) as bus:
+        env = {**os.environ, **bus, **settings}
+        started = []
+        try:
+            for program in (["xfwm4"], ["xfce4-panel"]):
+                started.append(subprocess.Popen(program, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            wait_for(lambda: bus_has(env, "org.kde.StatusNotifierWatcher"), 20, "xfce4-panel's systray on the bus")
+            yield {**bus, "DISPLAY": display}
+        finally:
+            for process in reversed(started):
+                stop(process)
+
+
+WAYBAR_CONFIG = {
+    "layer": "top",
+    "position": "top",
+    "height": 28,
+    "modules-left": ["sway/workspaces"],
+    "modules-right": ["tray", "clock"],
+    "tray": {"icon-size": 22, "spacing": 6},
+}
+
+
+@dataclass
+class Sway:
+    """A running sway with waybar: ``client_env`` points a Wayland client (pdtray) at it; ``run`` runs a tool
+    (swaymsg, grim) as sway's own user."""
+
+    runtime: Path
+    client_env: dict[str, str]
+    user_prefix: list[str]
+
+    def run(self, *command: str) -> str:
+        env = {
+            **os.environ,
+            "XDG_RUNTIME_DIR": str(self.runtime),
+            "WAYLAND_DISPLAY": "wayland-1",
+            "SWAYSOCK": str(next(self.runtime.glob("sway-ipc.*.sock"))),
+        }
+        return subprocess.run(
+            [*self.user_prefix, "env", *(f"{k}={v}" for k, v in env.items() if k in SWAY_VARS), *command],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+
+    def tree(self) -> dict:
+        import json
+
+        return json.loads(self.run("swaymsg", "-t", "get_tree"))
+
+    def windows(self, app_id: str) -> list[dict]:
+        """sway's containers for ``app_id``, tiled or floating, with their rect and whether they float."""
+        found = []
+
+        def walk(node: dict, floating: bool) -> None:
+            if node.get("app_id") == app_id:
+                found.append({**node, "is_floating": floating})
+            for child in node.get("nodes", []):
+                walk(child, floating)
+            for child in node.get("floating_nodes", []):
+                walk(child, True)
+
+        walk(self.tree(), False)
+        return found
+
+    def screenshot(self, path: Path) -> Path:
+        shot = self.runtime / "shot.png"
+        self.run("grim", str(shot))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(shot, path)
+        return path
+
+
+SWAY_CONFIG = "xwayland disable\noutput HEADLESS-1 resolution 1280x800\nbar {\n  swaybar_command waybar\n}\n"
+SWAY_VARS = ("XDG_RUNTIME_DIR", "WAYLAND_DISPLAY", "SWAYSOCK", "PATH")
+
+
+@contextlib.contextmanager
+def sway_desktop(bus: dict[str, str]) -> Iterator[Sway]:
+    """sway on its headless backend with waybar (whose tray module is the StatusNotifierItem host), at 1280x800.
+    sway refuses to run as root, so under root it runs as ``nobody`` in a runtime directory of its own; the bus
+    must then be a ``shared`` one."""
+    need("sway", "waybar", "swaymsg", "grim")
+    user_prefix = ["runuser", "-u", "nobody", "--"] if os.geteuid() == 0 else []
+    base = Path(tempfile.mkdtemp(prefix="pdtray-sway-"))
+    base.chmod(0o755)
+    runtime, config = base / "run", base / "config"
+    (config / "sway").mkdir(parents=True)
+    (config / "waybar").mkdir(parents=True)
+    runtime.mkdir(mode=0o700)
+    (config / "sway" / "config").write_text(
+        "output HEADLESS-1 resolution 1280x800\nbar {\n  swaybar_command waybar\n}\n"
+    )
+
+    (config / "waybar" / "config").write_text(json.dumps(WAYBAR_CONFIG))
+    if user_prefix:
+        for path in (runtime, config, *config.rglob("*")):
+            shutil.chown(path, "nobody")
+    env = {
+        "XDG_RUNTIME_DIR": str(runtime),
+        "XDG_CONFIG_HOME": str(config),
+        "HOME": str(config),
+        "WLR_BACKENDS": "headless",
+        "WLR_LIBINPUT_NO_DEVICES": "1",
+        "WLR_RENDERER": "pixman",
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        **bus,
+    }
+    log = (base / "sway.log").open("wb")
+    process = subprocess.Popen(
+        [*user_prefix, "env", *(f"{k}={v}" for k, v in env.items()), "sway"],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_for(lambda: (runtime / "wayland-1").exists() or process.poll() is not None, 20, "sway's socket")
+        if process.poll() is not None:
+            raise AssertionError(f"sway exited: {(base / 'sway.log').read_text(errors='replace')[-2000:]}")
+        wait_for(lambda: bus_has({**os.environ, **bus}, "org.kde.StatusNotifierWatcher"), 20, "waybar's tray")
+        client_runtime = base / "client-run"
+        client_runtime.mkdir(mode=0o700)
+        yield Sway(
+            runtime,
+            {
+                **bus,
+                "QT_QPA_PLATFORM": "wayland",
+                "WAYLAND_DISPLAY": str(runtime / "wayland-1"),
+                "XDG_RUNTIME_DIR": str(client_runtime),
+            },
+            user_prefix,
+        )
+    finally:
+        stop(process)
+        log.close()
+        shutil.rmtree(base, ignore_errors=True)

@@ -12,41 +12,20 @@ import subprocess
 import sys
 
 import pytest
-from desktop import dbus_session, need, stop, visible_windows, wait_for, xvfb
+from desktop import (
+    ITEM,
+    dbus_call,
+    dbus_session,
+    item_property,
+    need,
+    registered_item,
+    stop,
+    visible_windows,
+    wait_for,
+    xvfb,
+)
 
 pytestmark = pytest.mark.desktop
-ITEM = "org.kde.StatusNotifierItem"
-
-
-def dbus_call(env: dict[str, str], dest: str, path: str, method: str, *args: str) -> str:
-    done = subprocess.run(
-        ["dbus-send", "--session", "--print-reply", f"--dest={dest}", path, method, *args],
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    return done.stdout if done.returncode == 0 else ""
-
-
-def item_property(env: dict[str, str], item: tuple[str, str], name: str) -> str:
-    service, path = item
-    return dbus_call(env, service, path, "org.freedesktop.DBus.Properties.Get", f"string:{ITEM}", f"string:{name}")
-
-
-def registered_item(env: dict[str, str]) -> tuple[str, str] | None:
-    out = dbus_call(
-        env,
-        "org.kde.StatusNotifierWatcher",
-        "/StatusNotifierWatcher",
-        "org.freedesktop.DBus.Properties.Get",
-        "string:org.kde.StatusNotifierWatcher",
-        "string:RegisteredStatusNotifierItems",
-    )
-    found = re.search(r'string "([^"]+)"', out)
-    if not found:
-        return None
-    service, _, path = found.group(1).partition("/")
-    return service, "/" + (path or "StatusNotifierItem")
 
 
 def test_status_notifier_item_tooltip_icon_and_activate(tmp_path):

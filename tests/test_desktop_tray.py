@@ -74,6 +74,11 @@ def test_icon_embeds_and_a_left_click_opens_the_popup(tmp_path, screenshots_dir)
             )[0]
             # by the icon: its right edge near the icon, its top just below the top panel
             assert popup.y < 80 and abs(popup.x + popup.width - x) < popup.width
+            # out of taskbars and pagers (no window manager runs here, so the states are pdtray's own)
+            state = subprocess.run(
+                ["xprop", "-id", popup.id, "_NET_WM_STATE"], env=env, capture_output=True, text=True
+            ).stdout
+            assert "_NET_WM_STATE_SKIP_TASKBAR" in state and "_NET_WM_STATE_SKIP_PAGER" in state, state
             time.sleep(0.5)
             screenshot(display, screenshots_dir / "3-schedules.png", popup)
             xdotool(display, "key", "ctrl+2")  # my incidents

@@ -6,10 +6,12 @@ import json
 import os
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from pdtray.app.secrets import KEYRING_SERVICE, KEYRING_USERNAME
 from pdtray.pagerduty import ServerError, TokenMissingError, TokenRejectedError
+from pdtray.ui.popup import CLICK_AWAY_GRACE
 from pdtray.ui.tray_status import PROBLEM
 
 
@@ -58,6 +60,25 @@ def test_demo_tray_tooltip_popup_and_timeline(qtbot, make_app):
     assert popup.timeline.countdown.text().startswith("Next handoff in")
     app.toggle_popup()
     assert not popup.isVisible()
+
+
+def test_a_click_on_the_icon_that_took_the_focus_from_the_popup_closes_it_for_good(qtbot, make_app):
+    """A click on the tray icon first takes the focus from the popup (which hides it), then arrives as an
+    activation: that activation must not open the popup again. A later one does."""
+    app = make_app(demo=True)
+    settle(qtbot, app)
+    app.open_popup()
+    popup = app.popup
+    popup.set_window_mode(False)  # as by a tray icon (the offscreen platform has no tray)
+    popup.show_now()
+    popup._app_state(Qt.ApplicationState.ApplicationActive)  # the popup had the focus
+    popup._app_state(Qt.ApplicationState.ApplicationInactive)  # the click on the panel took it
+    assert not popup.isVisible()
+    app.toggle_popup()  # the same click, as the tray's activation
+    assert not popup.isVisible()
+    popup.hidden_by_click_away_at -= CLICK_AWAY_GRACE  # a moment later
+    app.toggle_popup()
+    assert popup.isVisible()
 
 
 def test_starring_saves_the_watched_list(qtbot, make_app):

@@ -371,6 +371,8 @@ class TrayApplication(QObject):
     def toggle_popup(self) -> None:
         if self.popup is not None and self.popup.isVisible():
             self.popup.hide()
+        elif self.popup is not None and self.popup.just_clicked_away():
+            return  # the click on the icon that closed the popup by taking the focus from it
         else:
             self.open_popup()
 

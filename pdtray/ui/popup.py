@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -20,8 +22,11 @@ from pdtray.ui.icons import app_icon
 from pdtray.ui.incidents_view import IncidentsPage
 from pdtray.ui.schedule_list import ScheduleListPage
 from pdtray.ui.timeline_view import TimelinePage
+from pdtray.ui.window_placement import can_place_windows, keep_out_of_taskbar
 
 POPUP_SIZE = (420, 560)
+#: how long after a click elsewhere closed the popup an activation of the icon still counts as that same click
+CLICK_AWAY_GRACE = 0.4
 
 
 class Popup(QWidget):
@@ -85,6 +90,7 @@ class Popup(QWidget):
         QShortcut(QKeySequence("Ctrl+R"), self, activated=self.refresh_requested.emit)
         QShortcut(QKeySequence("Ctrl+,"), self, activated=self.settings_requested.emit)
         self._shown_active = False
+        self.hidden_by_click_away_at: float | None = None
         QGuiApplication.instance().applicationStateChanged.connect(self._app_state)  # type: ignore[union-attr]
 
     def set_window_mode(self, as_window: bool) -> None:
@@ -130,13 +136,21 @@ class Popup(QWidget):
         self.banner.setVisible(bool(text))
 
     def popup_at(self, anchor: QPoint, icon_rect: QRect | None) -> None:
-        """Shows the window next to the tray icon, inside the screen's available area."""
-        screen = QGuiApplication.screenAt(anchor) or QGuiApplication.primaryScreen()
-        self.move(popup_position(anchor, icon_rect, self.size(), screen.availableGeometry()))
+        """Shows the window next to the tray icon, inside the screen's available area, where the platform lets a
+        client place its windows; elsewhere (Wayland) as a fixed-size window the compositor floats and centres."""
+        if can_place_windows(QGuiApplication.platformName()):
+            screen = QGuiApplication.screenAt(anchor) or QGuiApplication.primaryScreen()
+            self.move(popup_position(anchor, icon_rect, self.size(), screen.availableGeometry()))
+        else:
+            # sway, Hyprland and others float a toplevel whose minimum and maximum sizes are equal, and tile
+            # (fill the screen with) any other; GNOME and Plasma float everything and honour the size too
+            self.setFixedSize(self.size())
         self.show_now()
 
     def show_now(self) -> None:
         self._shown_active = False
+        if not self.as_window and not self.isVisible():
+            keep_out_of_taskbar(QGuiApplication.platformName(), int(self.winId()))
         self.show()
         self.raise_()
         self.activateWindow()
@@ -150,6 +164,12 @@ class Popup(QWidget):
             self._shown_active = True
         elif self._shown_active and state == Qt.ApplicationState.ApplicationInactive:
             self.hide()
+            self.hidden_by_click_away_at = time.monotonic()
+
+    def just_clicked_away(self, within: float = CLICK_AWAY_GRACE) -> bool:
+        """Whether the popup went away a moment ago because the user clicked elsewhere: a click on the tray icon
+        takes the focus first and arrives as an activation after, and must close the popup, not reopen it."""
+        return self.hidden_by_click_away_at is not None and time.monotonic() - self.hidden_by_click_away_at < within
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Escape:

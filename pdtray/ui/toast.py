@@ -15,6 +15,8 @@ from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from pdtray.ui.window_placement import keep_out_of_taskbar
+
 MARGIN = 16
 WIDTH = 340
 #: how long a toast that is not urgent stays; an urgent one stays until dismissed
@@ -84,4 +86,5 @@ class Toast(QFrame):
         area = screen.availableGeometry() if screen is not None else None
         if area is not None:
             self.move(QPoint(area.right() - self.width() - MARGIN, area.top() + MARGIN + stacked_below))
+        keep_out_of_taskbar(QGuiApplication.platformName(), int(self.winId()))
         self.show()
