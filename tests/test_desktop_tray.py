@@ -7,6 +7,7 @@ tray, the tooltip, the schedule list, my incidents, a timeline, the menu, the se
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -17,6 +18,7 @@ from desktop import (
     embedded_icons,
     need,
     notification_daemon,
+    notify_monitor,
     screenshot,
     stop,
     tray_host,
@@ -29,6 +31,12 @@ from desktop import (
 pytestmark = pytest.mark.desktop
 
 
+def displayed_notifications(env: dict[str, str]) -> int:
+    """How many notifications dunst has on screen, as its own control tool counts them."""
+    done = subprocess.run(["dunstctl", "count", "displayed"], env=env, capture_output=True, text=True)
+    return int(done.stdout.strip() or -1)
+
+
 def test_icon_embeds_and_a_left_click_opens_the_popup(tmp_path, screenshots_dir):
     need("Xvfb", "trayer", "xwininfo", "xdotool", "import")
     # a desktop as people have it: an X server, a tray host, a session bus and a notification daemon
@@ -37,6 +45,7 @@ def test_icon_embeds_and_a_left_click_opens_the_popup(tmp_path, screenshots_dir)
         tray_host(display),
         dbus_session() as bus,
         notification_daemon(display, bus, tmp_path / "home"),
+        notify_monitor(bus, tmp_path / "monitor.log") as notify_calls,
     ):
         env = {
             **os.environ,
@@ -57,7 +66,18 @@ def test_icon_embeds_and_a_left_click_opens_the_popup(tmp_path, screenshots_dir)
                 lambda: [w for w in embedded_icons(display) if w.name == "pdtray"], 30, "pdtray's icon inside trayer"
             )
             assert 16 <= icons[0].width <= 32 and 16 <= icons[0].height <= 32
-            time.sleep(2)  # the first refresh: the icon turns from "loading" to "soon"
+            # the first refresh: the icon turns from "loading" to "soon", and two urgent notices go out (the demo
+            # user's unacknowledged high-urgency incident, the shift in 10 minutes); dunst keeps urgent ones until
+            # dismissed, so pdtray keeps only the newest up rather than stacking them over the popup
+            titles = wait_for(
+                lambda: (t := [c[1] for c in notify_calls()]) and len(t) >= 2 and t, 30, "both start-up notices"
+            )
+            assert sorted(re.sub(r"\d+ min", "N min", t.split(":")[0]) for t in titles) == [
+                "Incident for you",
+                "On call in N min",
+            ], titles
+            wait_for(lambda: displayed_notifications(env) == 1, 5, "one notification left on screen")
+            time.sleep(1)
             # where the icon is now: trayer sizes its panel to the icons it holds, so the first position can move
             icon = next(w for w in embedded_icons(display) if w.name == "pdtray")
             x, y = icon.centre
@@ -72,6 +92,8 @@ def test_icon_embeds_and_a_left_click_opens_the_popup(tmp_path, screenshots_dir)
                 10,
                 "the popup after a left click",
             )[0]
+            # everything the notifications said is in the popup: none is left over it
+            wait_for(lambda: displayed_notifications(env) == 0, 5, "the notification withdrawn as the popup opened")
             # by the icon: its right edge near the icon, its top just below the top panel
             assert popup.y < 80 and abs(popup.x + popup.width - x) < popup.width
             # out of taskbars and pagers (no window manager runs here, so the states are pdtray's own)

@@ -67,6 +67,22 @@ def test_reminder_then_silence_then_restart_remembers(scheduler, tmp_path):
     assert sent_again == []
 
 
+def test_urgency_follows_meaning_a_heads_up_is_not_urgent_a_reminder_just_before_is(scheduler):
+    # START is 22 Nov 14:34; reminders 12 h and 15 min before it
+    clock = Clock(at(22, 2, 40))
+    s, sent = scheduler(clock, Settings(lead_times=[43_200, 900]))
+    s.update(snapshot(clock.now))
+    assert titles(sent) == ["On call in 11 h 54 min: Platform Primary"]
+    assert sent[0].urgent is False  # a heads-up half a day ahead: normal, it times out by itself
+    clock.now = at(22, 14, 20)
+    s.replan()
+    assert titles(sent)[1:] == ["On call in 14 min: Platform Primary"]
+    assert sent[1].urgent is True  # minutes before the shift: urgent, it stays until seen
+    clock.now = START
+    s.replan()
+    assert [n.urgent for n in sent[2:]] == [False]  # "on call now" comes as the shift starts: nothing to act on
+
+
 def test_start_notice_when_the_timer_fires(scheduler):
     clock = Clock(at(22, 14, 20))
     s, sent = scheduler(clock, Settings(lead_times=[900]))

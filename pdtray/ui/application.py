@@ -357,6 +357,7 @@ class TrayApplication(QObject):
         state = self.shown_state()
         snapshot = state.snapshot
         self._render_popup(state, now, by_schedule(snapshot.rows_known, now) if snapshot else {})
+        self.notifier.withdraw_all()
         if popup.as_window:
             popup.show_now()
         else:

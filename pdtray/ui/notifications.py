@@ -66,6 +66,9 @@ class Notifier(QObject):
         #: pdtray's own toasts on screen (macOS, where the tray balloon goes through the same refusing centre)
         self.toasts: list[Toast] = []
         self._tasks: set[asyncio.Task[None]] = set()
+        #: pdtray's notifications the notification service may still show, by identifier: whether each is urgent
+        self._on_screen: dict[str, bool] = {}
+        self._one_at_a_time = asyncio.Lock()
         self._last_balloon: OutgoingNotice | None = None
         tray.icon.messageClicked.connect(self._balloon_clicked)
 
@@ -75,11 +78,39 @@ class Notifier(QObject):
         if not self._use_native:
             self._fallback(notice)
             return
-        task = asyncio.ensure_future(self._send_native(notice))
+        self._run(self._send_native(notice))
+
+    def withdraw_all(self) -> None:
+        """Takes pdtray's notifications off the screen: called when the popup opens, which shows all they said,
+        so that none sits over it (an urgent one stays until dismissed on most desktops)."""
+        for toast in self.toasts:
+            toast.close()
+        self.toasts = []
+        if self._on_screen:
+            self._run(self._withdraw(list(self._on_screen)))
+
+    def _run(self, work: Any) -> None:
+        task = asyncio.ensure_future(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    async def _withdraw(self, identifiers: list[str]) -> None:
+        async with self._one_at_a_time:
+            await self._clear(identifiers)
+
+    async def _clear(self, identifiers: list[str]) -> None:
+        for identifier in identifiers:
+            self._on_screen.pop(identifier, None)
+            try:
+                await self._native.clear(identifier)
+            except Exception as exc:  # one left on screen is a nuisance, not a failure
+                log.info("could not withdraw a notification: %s", exc)
+
     async def _send_native(self, notice: OutgoingNotice) -> None:
+        async with self._one_at_a_time:  # sent in order, each seeing what the one before left on screen
+            await self._send_native_now(notice)
+
+    async def _send_native_now(self, notice: OutgoingNotice) -> None:
         from desktop_notifier import Button, DesktopNotifier, Icon, Urgency
 
         schedule = notice.schedule_id
@@ -104,7 +135,11 @@ class Notifier(QObject):
                 self._native = DesktopNotifier(
                     app_name=APP_NAME, app_icon=Icon(path=Path(app_icon_file(self._platform)))
                 )
-            await self._native.send(
+            if self._on_screen:  # those the user dismissed are gone from desktop-notifier's list
+                current = set(await self._native.get_current_notifications())
+                self._on_screen = {k: v for k, v in self._on_screen.items() if k in current}
+                await self._clear(superseded(self._on_screen, urgent=notice.urgent))
+            identifier = await self._native.send(
                 title=inert(notice.message.title),  # freedesktop servers read markup in the body
                 message=inert(notice.message.body),
                 urgency=Urgency.Critical if notice.urgent else Urgency.Normal,
@@ -119,6 +154,8 @@ class Notifier(QObject):
         if not dispatched:
             log.warning("no notification service took %r; showing it another way", notice.message.title)
             self._fallback(notice)
+            return
+        self._on_screen[identifier] = notice.urgent
 
     def _fallback(self, notice: OutgoingNotice) -> None:
         if self._platform == "darwin":
@@ -186,3 +223,11 @@ def app_icon_file(platform: str = sys.platform) -> str:
 
         return str(files("pdtray.resources") / "icons" / "app" / "pdtray-256.png")
     return icon_path("pdtray")
+
+
+def superseded(on_screen: dict[str, bool], *, urgent: bool) -> list[str]:
+    """The notifications a new one takes off the screen. An urgent notification is persistent on most desktops
+    (dunst, Xfce, Plasma keep it until dismissed; GNOME queues every later banner behind it), so pdtray keeps at
+    most one up: a new urgent one replaces the earlier urgent ones, whose news the tray and popup still show.
+    A normal one times out by itself and replaces nothing."""
+    return [identifier for identifier, was_urgent in on_screen.items() if was_urgent] if urgent else []
