@@ -150,3 +150,52 @@ def test_mono_badge_cuts_the_number_out(qapp):
     disc = [image.pixelColor(x, y).getRgb() for x in range(64 - 39 + 6, 58) for y in range(6, 33)]
     assert any(a == 0 for *_, a in disc) and any(a == 255 for *_, a in disc)
     assert badged("off", "mono", 3, False).isMask()
+
+
+@pytest.mark.parametrize("size", [16, 22, 24, 32])
+@pytest.mark.parametrize("state", ["off", "on-call", "soon", "problem"])
+def test_under_a_badge_the_state_glyph_keeps_its_middle(qapp, size, state):
+    """The badge used to cover the top right of the glyph, so the amber clock read as a crescent: now the glyph
+    shrinks to 70 % in the bottom-left corner and nothing is drawn over its middle (the clock's hands and most of
+    its ring, the bell, the warning sign's mark): a circle of 56 % of its width around its centre."""
+    from pdtray.ui.icons import icon
+
+    badged_image = badged_pixels(state, size, 2)
+    inner = round(size * 0.7)
+    plain = icon(state, "light").pixmap(inner, inner).toImage().convertToFormat(QImage.Format.Format_ARGB32)
+    centre_x, centre_y = inner / 2, size - inner / 2
+    radius = inner * 0.28
+    checked = 0
+    for y in range(size - inner, size):
+        for x in range(inner):
+            if (x + 0.5 - centre_x) ** 2 + (y + 0.5 - centre_y) ** 2 <= radius**2:
+                got = badged_image.pixelColor(x, y).getRgb()
+                want = plain.pixelColor(x, y - (size - inner)).getRgb()
+                assert max(abs(a - b) for a, b in zip(got, want, strict=True)) <= 8, (x, y, got, want)
+                checked += 1
+    assert checked >= 3.14 * radius**2 * 0.8
+
+
+@pytest.mark.parametrize("size", [16, 22])
+def test_the_badge_digit_is_a_readable_shape_at_small_sizes(qapp, size):
+    """At 16 px (GNOME's tray) the number was a smudge: now it is at least 6 px high and 3 px wide in solid
+    white on the disc, the smallest a digit can be and still be told apart."""
+    image = badged_pixels("off", size, 2)
+    diameter = round(size * 0.58)
+    white = [
+        (x, y)
+        for y in range(diameter)
+        for x in range(size - diameter, size)
+        if min(image.pixelColor(x, y).getRgb()[:3]) >= 200
+        and image.pixelColor(x, y).alpha() == 255
+        and (x + 0.5 - (size - diameter / 2)) ** 2 + (y + 0.5 - diameter / 2) ** 2 < (diameter / 2 - 1.2) ** 2
+    ]
+    rows = {y for _, y in white}
+    columns = {x for x, _ in white}
+    assert len(rows) >= 5 and len(columns) >= 3, (sorted(rows), sorted(columns))
+
+
+def badged_pixels(state: str, size: int, count: int) -> QImage:
+    from pdtray.ui.icons import badged
+
+    return badged(state, "light", count, True).pixmap(size, size).toImage().convertToFormat(QImage.Format.Format_ARGB32)

@@ -66,6 +66,8 @@ def icon(name: str, variant: str = "light") -> QIcon:
 BADGE_SIZES = (16, 22, 24, 32, 48, 64)
 BADGE_URGENT = "#D92D20"  # waits for an acknowledgement: the on-call red
 BADGE_CALM = "#3B4350"  # all acknowledged
+BADGE_GLYPH_SCALE = 0.7  # the state's icon under a badge, as a share of the full size
+BADGE_DISC, BADGE_DISC_WIDE = 0.58, 0.66  # the disc's diameter for one digit and for "9+"
 
 
 def badge_label_path(text: str) -> str:
@@ -85,7 +87,7 @@ def badged(name: str, variant: str, count: int, urgent: bool) -> QIcon:
     if count <= 0:
         return base
     from PySide6.QtCore import QRectF
-    from PySide6.QtGui import QColor, QPainter, QPen
+    from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
     from PySide6.QtSvg import QSvgRenderer
 
     text = str(count) if count < 10 else "9+"
@@ -94,21 +96,29 @@ def badged(name: str, variant: str, count: int, urgent: bool) -> QIcon:
     mono = variant == "mono"
     result = QIcon()
     for logical in BADGE_SIZES:
-        pixmap = base.pixmap(logical, logical)
+        full = base.pixmap(logical, logical)
         # On a high-DPI screen (Retina, Windows at 150 % and up) the pixmap has more pixels than its logical size:
         # draw in its real pixels, then give it its ratio back, or the badge comes out at a fraction of its size.
-        ratio = pixmap.devicePixelRatio()
-        pixmap.setDevicePixelRatio(1.0)
-        size = pixmap.width()
+        ratio = full.devicePixelRatio()
+        size = full.width()
+        pixmap = QPixmap(size, size)
+        pixmap.fill(Qt.GlobalColor.transparent)
         painter = QPainter(pixmap)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        diameter = size * (0.62 if len(text) == 1 else 0.7)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        # The state's glyph shrinks into the bottom-left corner, its centre clear of the disc: the clock's hands,
+        # the bell and the warning sign still tell the states apart under a badge.
+        glyph_pixmap = base.pixmap(round(logical * BADGE_GLYPH_SCALE))  # drawn at its size: crisper than shrunk
+        glyph_pixmap.setDevicePixelRatio(1.0)
+        inner = glyph_pixmap.width()
+        painter.drawPixmap(0, size - inner, glyph_pixmap)
+        diameter = round(size * (BADGE_DISC if len(text) == 1 else BADGE_DISC_WIDE))
         disc = QRectF(size - diameter, 0, diameter, diameter)
         painter.setPen(QPen(QColor("#000" if mono else "#fff"), max(1.0, size / 16)))
         painter.setBrush(QColor("#000" if mono else (BADGE_URGENT if urgent else BADGE_CALM)))
         painter.drawEllipse(disc.adjusted(0.5, 0.5, -0.5, -0.5))
-        height = diameter * (0.52 if len(text) == 1 else 0.36)
-        width = min(height * aspect, diameter * 0.74)
+        height = diameter * (0.62 if len(text) == 1 else 0.42)
+        width = min(height * aspect, diameter * 0.8)
         height = width / aspect
         glyph = QRectF(disc.center().x() - width / 2, disc.center().y() - height / 2, width, height)
         if mono:
