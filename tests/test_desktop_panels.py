@@ -115,6 +115,11 @@ def test_xfce_panel_tooltip_and_a_click_opens_the_popup_by_the_panel(tmp_path, s
             wait_for(lambda: visible_windows(display, "^pdtray$") == [], 5, "the popup closed by a second click")
             time.sleep(1)
             assert visible_windows(display, "^pdtray$") == []  # and not opened again by that click
+            # the menu, as Xfce draws it from pdtray's exported menu: who is on call first
+            xdotool(display, "click", "3")
+            time.sleep(1)
+            screenshot(display, screenshots_dir / "3-xfce-menu.png")
+            xdotool(display, "key", "Escape")
         finally:
             code = stop(app)
         output = log.read_text(errors="replace")
