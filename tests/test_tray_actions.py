@@ -104,7 +104,7 @@ def test_page_the_on_call_from_the_dialog(qtbot, make_app, demo, monkeypatch):
     settle(qtbot, app)
     app.actions.open_page_dialog()
     dialog = app.actions.page_dialog
-    qtbot.waitUntil(lambda: dialog.service.count() == 3, timeout=10_000)
+    qtbot.waitUntil(lambda: dialog.service.count() == 4, timeout=10_000)  # the demo account has 4 services
     dialog.service.setCurrentIndex(dialog.service.findText("Core API"))
     assert not dialog.send.isEnabled()  # nothing said yet
     dialog.summary.setText("Core API answers 500")

@@ -31,6 +31,16 @@ def pd_id(*parts: str) -> str:
     return "P" + base64.b32encode(digest).decode()[:6]
 
 
+@dataclass(frozen=True)
+class ContactMethod:
+    id: str
+    #: PagerDuty's types: email_contact_method, phone_contact_method, sms_contact_method
+    type: str
+    label: str
+    address: str
+    country_code: int | None = None
+
+
 @dataclass
 class DemoUser:
     id: str
@@ -40,6 +50,9 @@ class DemoUser:
     color: str = "purple"
     role: str = "user"
     deleted_at: str | None = None
+    contact_methods: list[ContactMethod] = field(default_factory=list)
+    #: this user's contact methods answer 403, as for a token whose role may not read them
+    contacts_hidden: bool = False
 
 
 @dataclass
@@ -64,6 +77,16 @@ class Service:
     routing_key: str
 
 
+@dataclass(frozen=True)
+class ChangeEvent:
+    id: str
+    service: str
+    summary: str
+    timestamp: datetime
+    source: str
+    link: str
+
+
 @dataclass
 class Incident:
     id: str
@@ -74,6 +97,10 @@ class Incident:
     service: str
     assignees: list[str]
     created_at: datetime
+    #: the policy the incident escalates through; "" for the service's own
+    escalation_policy: str = ""
+    #: POST /incidents' incident_key: a second open incident with the same key on the service is refused
+    incident_key: str = ""
 
 
 @dataclass
@@ -86,6 +113,7 @@ class Account:
     policies: dict[str, EscalationPolicy] = field(default_factory=dict)
     services: dict[str, Service] = field(default_factory=dict)
     incidents: dict[str, Incident] = field(default_factory=dict)
+    change_events: list[ChangeEvent] = field(default_factory=list)
     me: str = ""
 
     def user_by_name(self, name: str) -> DemoUser:
@@ -119,6 +147,16 @@ _PEOPLE = [
     ("Quentin Roy", "America/Los_Angeles"),
     ("Sam Rivera", "America/Chicago"),  # deactivated below
 ]
+
+
+def _contacts(name: str, number: int) -> list[ContactMethod]:
+    """Work email, a mobile for calls and one for SMS: fake numbers from the 555-01xx range set aside for fiction."""
+    mobile = f"55501{number:02d}"
+    return [
+        ContactMethod(pd_id("contact", name, "email"), "email_contact_method", "Work", _email(name)),
+        ContactMethod(pd_id("contact", name, "phone"), "phone_contact_method", "Mobile", f"212{mobile}", 1),
+        ContactMethod(pd_id("contact", name, "sms"), "sms_contact_method", "Mobile", f"212{mobile}", 1),
+    ]
 
 
 def _email(name: str) -> str:
@@ -160,9 +198,11 @@ def build_account(start: datetime | None = None, *, schedules: int | None = None
     """The demo account around ``start`` (now, rounded down to the minute, if not given)."""
     start = (start or datetime.now(UTC)).astimezone(UTC).replace(second=0, microsecond=0)
     acct = Account(start=start)
-    for name, zone in _PEOPLE:
-        user = DemoUser(pd_id("user", name), name, _email(name), zone)
+    for number, (name, zone) in enumerate(_PEOPLE):
+        user = DemoUser(pd_id("user", name), name, _email(name), zone, contact_methods=_contacts(name, number))
         acct.users[user.id] = user
+    acct.user_by_name("Farid Haddad").contact_methods = []  # has set up none
+    acct.user_by_name("Jonas Berg").contacts_hidden = True  # not visible to the demo token
     acct.me = acct.user_by_name("Demo User").id
     sam = acct.user_by_name("Sam Rivera")
     sam.deleted_at = (start - timedelta(days=20)).isoformat()
@@ -373,6 +413,8 @@ def build_account(start: datetime | None = None, *, schedules: int | None = None
     policy("Experimental", [sched("Experimental Service")], [sched("SRE Weekend")])
     policy("Platform Shifts", [sched("Platform Shifts")], [sched("Release Captain")])
     policy("Frontend", [sched("Frontend Shifts")], [sched("Platform Secondary")])
+    # three levels of three kinds: a shift-based schedule, an empty schedule, a person targeted directly
+    policy("Web", [sched("Frontend Shifts")], [sched("Experimental Service")], [person("Jonas Berg")])
 
     _add_services_and_incidents(acct)
     _add_extra(acct, (schedules or 0) - len(acct.schedules) - len(acct.shift_schedules))
@@ -512,6 +554,25 @@ def _add_services_and_incidents(acct: Account) -> None:
         service = Service(pd_id("service", name), name, policy_id, key)
         acct.services[service.id] = service
     checkout, core, ingest = acct.services.values()
+    web_key = hashlib.sha256(b"Web Frontend").hexdigest()[:32]
+    web = Service(pd_id("service", "Web Frontend"), "Web Frontend", pd_id("policy", "Web"), web_key)
+    acct.services[web.id] = web
+    for summary, service, age, source in [
+        ("Deploy core-api v2.41.0", core, timedelta(hours=2), "GitHub Actions"),
+        ("Feature flag checkout.new_tax_engine at 25 %", checkout, timedelta(hours=5), "LaunchDarkly"),
+        ("Config change: connection pool 50 -> 80", core, timedelta(hours=9), "Terraform"),
+        ("Deploy core-api v2.40.3", core, timedelta(hours=30), "GitHub Actions"),
+    ]:
+        acct.change_events.append(
+            ChangeEvent(
+                pd_id("change", summary),
+                service.id,
+                summary,
+                acct.start - age,
+                source,
+                f"https://ci.example.com/{pd_id('run', summary).lower()}",
+            )
+        )
     start = acct.start
     me = acct.me
     alice = acct.user_by_name("Alice Nguyen").id

@@ -48,6 +48,9 @@ TOKENS = {
     "demo-readonly-token": TokenKind.READ_ONLY,
 }
 MAX_WINDOW = timedelta(days=90)
+DEFAULT_SCHEDULE_SPAN = timedelta(days=14)
+#: GET /incidents without statuses[] or since: every status, created in the last month
+DEFAULT_INCIDENT_WINDOW = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,13 @@ class DemoAPI:
         self._oncall_cache: dict[tuple[Any, ...], list[Json]] = {}
         self._routes: list[tuple[str, re.Pattern[str], Callable[..., Any]]] = [
             ("GET", re.compile(r"/users/me"), self._get_me),
+            ("GET", re.compile(r"/users"), self._list_users),
             ("GET", re.compile(r"/users/(?P<user_id>[^/]+)"), self._get_user),
+            ("GET", re.compile(r"/users/(?P<user_id>[^/]+)/contact_methods"), self._list_contact_methods),
+            ("GET", re.compile(r"/escalation_policies"), self._list_policies),
+            ("GET", re.compile(r"/escalation_policies/(?P<policy_id>[^/]+)"), self._get_policy),
+            ("GET", re.compile(r"/services/(?P<service_id>[^/]+)"), self._get_service),
+            ("GET", re.compile(r"/services/(?P<service_id>[^/]+)/change_events"), self._list_change_events),
             ("GET", re.compile(r"/v3/schedules"), self._list_shift_schedules),
             ("GET", re.compile(r"/v3/schedules/(?P<schedule_id>[^/]+)"), self._get_shift_schedule),
             ("POST", re.compile(r"/v3/schedules/(?P<schedule_id>[^/]+)/overrides"), self._create_shift_overrides),
@@ -213,18 +222,29 @@ class DemoAPI:
                 time_zone=user.time_zone,
                 color=user.color,
                 role=user.role,
-                avatar_url=None,
+                avatar_url=f"https://secure.gravatar.com/avatar/{pd_id('avatar', user.id).lower()}.png?d=mm&r=PG",
+                contact_methods=[
+                    self._ref("contact_method", c.id, c.label, type_=f"{c.type}_reference", path=f"users/{user.id}")
+                    for c in user.contact_methods
+                ],
             )
         return ref
 
-    def _ref(self, kind: str, obj_id: str, summary: str) -> Json:
-        plural = {"schedule": "schedules", "escalation_policy": "escalation_policies", "service": "services"}[kind]
+    def _ref(self, kind: str, obj_id: str, summary: str, *, type_: str | None = None, path: str = "") -> Json:
+        plural = {
+            "schedule": "schedules",
+            "escalation_policy": "escalation_policies",
+            "service": "services",
+            "user": "users",
+            "contact_method": "contact_methods",
+        }[kind]
+        where = f"{path}/{plural}" if path else plural
         return {
             "id": obj_id,
-            "type": f"{kind}_reference",
+            "type": type_ or f"{kind}_reference",
             "summary": summary,
-            "self": f"{self.base_url}/{plural}/{obj_id}",
-            "html_url": f"{self.base_url}/web/{plural}/{obj_id}",
+            "self": f"{self.base_url}/{where}/{obj_id}",
+            "html_url": None if path else f"{self.base_url}/web/{plural}/{obj_id}",
         }
 
     def _schedule_summary(self, s: DemoSchedule) -> Json:
@@ -277,6 +297,124 @@ class DemoAPI:
             raise _not_found()
         return 200, {"user": self._user_json(user)}
 
+    def _list_users(self, *, query: Query, **_: Any) -> tuple[int, Any]:
+        text = (self._one(query, "query") or "").casefold()
+        found = sorted(
+            (u for u in self.account.users.values() if not u.deleted_at and text in f"{u.name} {u.email}".casefold()),
+            key=lambda u: u.name.casefold(),
+        )
+        return self._paginate(query, "users", [self._user_json(u) for u in found])
+
+    def _list_contact_methods(self, *, user_id: str, **_: Any) -> tuple[int, Any]:
+        user = self.account.users.get(user_id)
+        if user is None:
+            raise _not_found()
+        if user.contacts_hidden:
+            raise _error(403, "Access Denied", 2010, ["You are not authorized to view this user's contact methods."])
+        methods = []
+        for c in user.contact_methods:
+            method: Json = {
+                **self._ref("contact_method", c.id, c.label, type_=c.type, path=f"users/{user.id}"),
+                "label": c.label,
+                "address": c.address,
+            }
+            if c.type == "email_contact_method":
+                method["send_short_email"] = False
+            else:
+                method.update(country_code=c.country_code, blacklisted=False)
+                if c.type == "sms_contact_method":
+                    method["enabled"] = True
+            methods.append(method)
+        return 200, {"contact_methods": methods}
+
+    # -- escalation policies and services -------------------------------------------------------------------------
+
+    def _policy_json(self, policy: Any) -> Json:
+        def target(t: Any) -> Json:
+            if t.kind == "user":
+                return self._ref("user", t.id, self.account.users[t.id].name)
+            schedule = self.account.schedules.get(t.id) or self.account.shift_schedules[t.id]
+            return self._schedule_ref(schedule)
+
+        return {
+            **self._ref("escalation_policy", policy.id, policy.name),
+            "type": "escalation_policy",
+            "name": policy.name,
+            "escalation_rules": [
+                {
+                    "id": pd_id("rule", policy.id, str(n)),
+                    "escalation_delay_in_minutes": 30,
+                    "targets": [target(t) for t in targets],
+                }
+                for n, targets in enumerate(policy.levels, start=1)
+            ],
+            "services": [
+                self._ref("service", s.id, s.name)
+                for s in self.account.services.values()
+                if s.escalation_policy == policy.id
+            ],
+            "num_loops": 0,
+            "on_call_handoff_notifications": "if_has_services",
+            "teams": [],
+            "description": "",
+        }
+
+    def _list_policies(self, *, query: Query, **_: Any) -> tuple[int, Any]:
+        text = (self._one(query, "query") or "").casefold()
+        found = sorted(
+            (p for p in self.account.policies.values() if text in p.name.casefold()), key=lambda p: p.name.casefold()
+        )
+        return self._paginate(query, "escalation_policies", [self._policy_json(p) for p in found])
+
+    def _get_policy(self, *, policy_id: str, **_: Any) -> tuple[int, Any]:
+        policy = self.account.policies.get(policy_id)
+        if policy is None:
+            raise _not_found("Escalation Policy Not Found", 2100)
+        return 200, {"escalation_policy": self._policy_json(policy)}
+
+    def _service_json(self, service: Any) -> Json:
+        policy = self.account.policies[service.escalation_policy]
+        return {
+            **self._ref("service", service.id, service.name),
+            "type": "service",
+            "name": service.name,
+            "description": None,
+            "status": "active",
+            "escalation_policy": self._ref("escalation_policy", policy.id, policy.name),
+        }
+
+    def _get_service(self, *, service_id: str, **_: Any) -> tuple[int, Any]:
+        service = self.account.services.get(service_id)
+        if service is None:
+            raise _not_found("Service Not Found", 2100)
+        return 200, {"service": self._service_json(service)}
+
+    def _list_change_events(self, *, service_id: str, query: Query, **_: Any) -> tuple[int, Any]:
+        service = self.account.services.get(service_id)
+        if service is None:
+            raise _not_found("Service Not Found", 2100)
+        since = self._time(query, "since", datetime.min.replace(tzinfo=UTC))
+        until = self._time(query, "until", self.now())
+        found = sorted(
+            (e for e in self.account.change_events if e.service == service.id and since <= e.timestamp <= until),
+            key=lambda e: e.timestamp,
+            reverse=True,
+        )
+        events = [
+            {
+                "id": e.id,
+                "type": "change_event",
+                "summary": e.summary,
+                "timestamp": _ts(e.timestamp),
+                "source": e.source,
+                "services": [self._ref("service", service.id, service.name)],
+                "links": [{"href": e.link, "text": "Run"}],
+                "custom_details": {},
+            }
+            for e in found
+        ]
+        return self._paginate(query, "change_events", events)
+
     # -- schedules ----------------------------------------------------------------------------------------------
 
     def _list_schedules(self, *, query: Query, **_: Any) -> tuple[int, Any]:
@@ -294,9 +432,14 @@ class DemoAPI:
         since_raw, until_raw = self._one(query, "since"), self._one(query, "until")
         entries: list[Json] = []
         coverage = None
-        if since_raw and until_raw:
-            since = self._time(query, "since", self.now())
-            until = self._time(query, "until", self.now())
+        if since_raw or until_raw:
+            # PagerDuty defaults a missing bound to two weeks from the given one
+            if since_raw:
+                since = self._time(query, "since", self.now())
+                until = self._time(query, "until", since + DEFAULT_SCHEDULE_SPAN)
+            else:
+                until = self._time(query, "until", self.now())
+                since = until - DEFAULT_SCHEDULE_SPAN
             if until <= since:
                 raise _invalid("until must be after since")
             overflow = self._one(query, "overflow") == "true"
@@ -357,16 +500,7 @@ class DemoAPI:
                 start, end = parse_timestamp(item["start"]), parse_timestamp(item["end"])
                 user_id = item["user"]["id"]
             except (KeyError, TypeError, ValueError):
-                raise ApiError(
-                    400,
-                    {
-                        "error": {
-                            "message": "Invalid Input Provided",
-                            "code": 2001,
-                            "errors": "Override is missing start, end or user",
-                        }
-                    },
-                ) from None
+                raise _invalid("Override is missing start, end or user") from None
             problem = None
             if user_id not in self.account.users or self.account.users[user_id].deleted_at:
                 problem = "User not found"
@@ -375,7 +509,7 @@ class DemoAPI:
             elif end <= self.now():
                 problem = "Overrides cannot be created in the past"
             if problem:
-                raise ApiError(400, {"error": {"message": "Invalid Input Provided", "code": 2001, "errors": problem}})
+                raise _invalid(problem)
             override = Override(f"PO{len(schedule.overrides) + 1:05d}", user_id, start, end)
             schedule.overrides.append(override)
             self._oncall_cache.clear()
@@ -699,6 +833,7 @@ class DemoAPI:
 
     def _incident_json(self, incident: Incident) -> Json:
         service = self.account.services[incident.service]
+        policy = self.account.policies[incident.escalation_policy or service.escalation_policy]
         return {
             "id": incident.id,
             "type": "incident",
@@ -710,19 +845,26 @@ class DemoAPI:
             "created_at": _ts(incident.created_at),
             "html_url": f"{self.base_url}/web/incidents/{incident.id}",
             "service": self._ref("service", service.id, service.name),
-            "assignments": [
-                {"assignee": self._user_json(self.account.users[a], full=False)} for a in incident.assignees
+            # PagerDuty empties the assignments of a resolved incident
+            "assignments": []
+            if incident.status == "resolved"
+            else [
+                {"at": _ts(incident.created_at), "assignee": self._user_json(self.account.users[a], full=False)}
+                for a in incident.assignees
             ],
+            "escalation_policy": self._ref("escalation_policy", policy.id, policy.name),
         }
 
     def _list_incidents(self, *, query: Query, **_: Any) -> tuple[int, Any]:
-        statuses = set(query.get("statuses[]", [])) or {"triggered", "acknowledged"}
+        statuses = set(query.get("statuses[]", [])) or {"triggered", "acknowledged", "resolved"}
+        since = self._time(query, "since", self.now() - DEFAULT_INCIDENT_WINDOW)
         user_ids = set(query.get("user_ids[]", []))
         urgencies = set(query.get("urgencies[]", []))
         found = [
             i
             for i in sorted(self.account.incidents.values(), key=lambda i: i.created_at, reverse=True)
             if i.status in statuses
+            and (query.get("statuses[]") or i.created_at >= since)
             and (not user_ids or user_ids & set(i.assignees))
             and (not urgencies or i.urgency in urgencies)
         ]
@@ -785,15 +927,72 @@ class DemoAPI:
         urgency = wanted.get("urgency", "high")
         if urgency not in ("high", "low"):
             raise _invalid("Urgency must be high or low")
-        return 201, {"incident": self._incident_json(self._open_incident(service, title, urgency))}
+        assignees, policy_id = self._incident_targets(wanted)
+        key = str(wanted.get("incident_key") or "")
+        if key and any(
+            i.incident_key == key and i.service == service.id and i.status != "resolved"
+            for i in self.account.incidents.values()
+        ):
+            raise _error(
+                400,
+                "Arguments Caused Error",
+                2002,
+                ["Open incident with matching dedup key already exists on this service"],
+            )
+        incident = self._open_incident(service, title, urgency, assignees=assignees, policy_id=policy_id, key=key)
+        return 201, {"incident": self._incident_json(incident)}
 
-    def _open_incident(self, service: Any, title: str, urgency: str) -> Incident:
-        """A new triggered incident on ``service``, assigned to whoever its escalation policy reaches first."""
+    def _incident_targets(self, wanted: Json) -> tuple[list[str] | None, str]:
+        """Who a new incident goes to: the users of ``assignments``, or the first level of ``escalation_policy``
+        (either, not both, as PagerDuty has it), else the service's own policy."""
+        assignments, policy_ref = wanted.get("assignments"), wanted.get("escalation_policy")
+        if assignments and policy_ref:
+            raise _invalid("Incident cannot have both assignments and an escalation policy")
+        if assignments:
+            try:
+                ids = [str(a["assignee"]["id"]) for a in assignments]
+            except (KeyError, TypeError):
+                raise _invalid("Each assignment needs an assignee with an id") from None
+            for user_id in ids:
+                user = self.account.users.get(user_id)
+                if user is None or user.deleted_at:
+                    raise _invalid(f"Assignee {user_id} not found")
+            return ids, ""
+        if policy_ref:
+            policy_id = str((policy_ref or {}).get("id", "")) if isinstance(policy_ref, dict) else ""
+            if policy_id not in self.account.policies:
+                raise _invalid("Escalation policy not found")
+            return None, policy_id
+        return None, ""
+
+    def _open_incident(
+        self,
+        service: Any,
+        title: str,
+        urgency: str,
+        *,
+        assignees: list[str] | None = None,
+        policy_id: str = "",
+        key: str = "",
+    ) -> Incident:
+        """A new triggered incident on ``service``, assigned to ``assignees`` or to whoever the escalation policy
+        (``policy_id``, else the service's) reaches first."""
         number = max((i.number for i in self.account.incidents.values()), default=100) + 1
-        policy = self.account.policies[service.escalation_policy]
-        first = self._first_responder(policy.levels[0]) if policy.levels else None
+        if assignees is None:
+            policy = self.account.policies[policy_id or service.escalation_policy]
+            first = self._first_responder(policy.levels[0]) if policy.levels else None
+            assignees = [first] if first else []
         incident = Incident(
-            f"PI{number:05d}", number, title, "triggered", urgency, service.id, [first] if first else [], self.now()
+            f"PI{number:05d}",
+            number,
+            title,
+            "triggered",
+            urgency,
+            service.id,
+            assignees,
+            self.now(),
+            escalation_policy=policy_id,
+            incident_key=key,
         )
         self.account.incidents[incident.id] = incident
         return incident
@@ -801,17 +1000,7 @@ class DemoAPI:
     def _list_services(self, *, query: Query, **_: Any) -> tuple[int, Any]:
         wanted = (self._one(query, "query") or "").lower()
         found = [
-            {
-                "id": s.id,
-                "type": "service",
-                "name": s.name,
-                "summary": s.name,
-                "status": "active",
-                "html_url": f"{self.base_url}/web/services/{s.id}",
-                "escalation_policy": self._ref(
-                    "escalation_policy", s.escalation_policy, self.account.policies[s.escalation_policy].name
-                ),
-            }
+            self._service_json(s)
             for s in sorted(self.account.services.values(), key=lambda s: s.name)
             if wanted in s.name.lower()
         ]
