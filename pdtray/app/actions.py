@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from pdtray.app.queries import invalid_answer
 from pdtray.oncall import DecodeError, Ref, Timeline, User
 from pdtray.oncall.decode import decode_ref
 from pdtray.oncall.incidents import Incident, decode_incident
@@ -22,10 +23,6 @@ if TYPE_CHECKING:
     from pdtray.pagerduty.client import PagerDutyClient
 
 SEVERITIES = ("critical", "error", "warning", "info")
-
-
-def _invalid(what: str, exc: DecodeError) -> InvalidResponseError:
-    return InvalidResponseError(f"PagerDuty's answer for {what} contained {exc}, which pdtray cannot use.")
 
 
 async def set_incident_status(
@@ -47,14 +44,14 @@ async def set_incident_status(
     try:
         return decode_incident(raw)
     except DecodeError as exc:
-        raise _invalid(f"incident {incident_id}", exc) from None
+        raise invalid_answer(f"incident {incident_id}", exc) from None
 
 
 async def services(client: PagerDutyClient, *, query: str | None = None) -> list[Ref]:
     try:
         return [decode_ref(s, "service") for s in await client.services(query=query)]
     except DecodeError as exc:
-        raise _invalid("services", exc) from None
+        raise invalid_answer("services", exc) from None
 
 
 def new_dedup_key() -> str:
@@ -70,6 +67,8 @@ class PageResult:
     via: str
     incident: Incident | None = None
     dedup_key: str | None = None
+    #: PagerDuty already had this page (same dedup key): an earlier try reached it
+    already: bool = False
 
 
 async def page_on_call(
@@ -121,7 +120,53 @@ async def page_on_call(
     try:
         return PageResult("rest", incident=decode_incident(raw))
     except DecodeError as exc:
-        raise _invalid("the new incident", exc) from None
+        raise invalid_answer("the new incident", exc) from None
+
+
+DUPLICATE_PAGE = "Open incident with matching dedup key already exists on this service"
+
+
+async def page_directly(
+    client: PagerDutyClient,
+    *,
+    service_id: str,
+    summary: str,
+    urgency: str = "high",
+    user_id: str | None = None,
+    escalation_policy_id: str | None = None,
+    from_email: str | None = None,
+    dedup_key: str,
+) -> PageResult:
+    """Pages one person (an incident assigned to ``user_id``) or one escalation policy, on ``service_id`` (every
+    incident belongs to a service). REST only: it needs a token allowed to write and the acting user's email.
+
+    ``dedup_key`` (made once per intent, see :func:`new_dedup_key`) goes out as the incident_key: PagerDuty then
+    refuses a second open incident with it, so pressing "Page" again after an uncertain answer cannot page twice;
+    that refusal is read as "already paged"."""
+    if (user_id is None) == (escalation_policy_id is None):
+        raise ValueError("page either a person or an escalation policy")
+    if not summary.strip():
+        raise ValueError("say what is wrong: the summary is what they read first")
+    if urgency not in ("high", "low"):
+        raise ValueError("urgency must be high or low")
+    try:
+        raw = await client.create_incident(
+            service_id=service_id,
+            title=summary.strip(),
+            urgency=urgency,
+            from_email=from_email,
+            assignee_ids=[user_id] if user_id else (),
+            escalation_policy_id=escalation_policy_id,
+            incident_key=dedup_key,
+        )
+    except BadRequestError as exc:
+        if DUPLICATE_PAGE in str(exc):
+            return PageResult("rest", dedup_key=dedup_key, already=True)
+        raise
+    try:
+        return PageResult("rest", incident=decode_incident(raw), dedup_key=dedup_key)
+    except DecodeError as exc:
+        raise invalid_answer("the new incident", exc) from None
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from pdtray.pagerduty.client import PagerDutyClient
 
 
-def _invalid(what: str, exc: DecodeError) -> InvalidResponseError:
+def invalid_answer(what: str, exc: DecodeError) -> InvalidResponseError:
     return InvalidResponseError(f"PagerDuty's answer for {what} contained {exc}, which pdtray cannot use.")
 
 
@@ -81,7 +81,7 @@ def _decode_schedules(raw: list[Any]) -> list[Schedule]:
     try:
         return [decode_schedule(item) for item in raw]
     except DecodeError as exc:
-        raise _invalid("schedules", exc) from None
+        raise invalid_answer("schedules", exc) from None
 
 
 async def schedule_exists(client: PagerDutyClient, schedule_id: str) -> bool:
@@ -137,10 +137,10 @@ async def schedule_window(
         known = await directory.resolve(client, assignment_user_ids(raw))
         return ScheduleWindow(schedule, decode_assignments(raw, known), coverage_percentage(raw))
     except DecodeError as exc:
-        raise _invalid(what, exc) from None
+        raise invalid_answer(what, exc) from None
 
 
-async def _decoded_oncalls(pages: AsyncIterator[list[dict[str, Any]]], what: str) -> list[OnCall]:
+async def decoded_oncalls(pages: AsyncIterator[list[dict[str, Any]]], what: str) -> list[OnCall]:
     """Decodes each page as it arrives, so a large account's rows are not all decoded in one stretch that would
     hold up the UI."""
     rows: list[OnCall] = []
@@ -148,7 +148,7 @@ async def _decoded_oncalls(pages: AsyncIterator[list[dict[str, Any]]], what: str
         async for page in pages:
             rows.extend(decode_oncalls(page))
     except DecodeError as exc:
-        raise _invalid(what, exc) from None
+        raise invalid_answer(what, exc) from None
     return rows
 
 
@@ -156,7 +156,7 @@ async def on_call_now(client: PagerDutyClient, now: datetime, *, schedule_ids: I
     """Everyone on call at ``now``, every level, in one paginated query."""
     since, until = now_window(now)
     pages = client.oncall_pages(since=since, until=until, schedule_ids=schedule_ids, include_users=True)
-    return active_rows(await _decoded_oncalls(pages, "on-call entries"), now)
+    return active_rows(await decoded_oncalls(pages, "on-call entries"), now)
 
 
 async def on_call_now_at_least_for(
@@ -174,7 +174,7 @@ async def on_call_now_at_least_for(
         try:
             partial = decode_oncalls(exc.partial)
         except DecodeError as bad:
-            raise _invalid("on-call entries", bad) from None
+            raise invalid_answer("on-call entries", bad) from None
     wanted = list(dict.fromkeys(watched))
     extra = await on_call_now(client, now, schedule_ids=wanted) if wanted else []
     return active_rows([*partial, *extra], now), False
@@ -185,14 +185,14 @@ async def me(client: PagerDutyClient) -> User:
     try:
         return decode_user(raw)
     except DecodeError as exc:
-        raise _invalid("the current user", exc) from None
+        raise invalid_answer("the current user", exc) from None
 
 
 async def shifts_of(client: PagerDutyClient, user: User, now: datetime) -> MyShifts:
     """``user``'s shifts running now or starting within the next 7 days."""
     since, until = shifts_window(now)
     pages = client.oncall_pages(since=since, until=until, user_ids=[user.id], include_users=True)
-    return my_shifts(user, await _decoded_oncalls(pages, "your on-call entries"), now)
+    return my_shifts(user, await decoded_oncalls(pages, "your on-call entries"), now)
 
 
 async def timeline(
@@ -246,7 +246,7 @@ async def my_incidents(client: PagerDutyClient, user: User) -> list[Incident]:
     try:
         return ordered(decode_incidents(raw))
     except DecodeError as exc:
-        raise _invalid("your incidents", exc) from None
+        raise invalid_answer("your incidents", exc) from None
 
 
 async def full_refresh(

@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pdtray.app import actions, queries
+from pdtray.oncall.decode import decode_user
 from pdtray.oncall.human_time import format_at
 from pdtray.oncall.incidents import ACKNOWLEDGED, RESOLVED, Incident, age
-from pdtray.oncall.models import User
+from pdtray.oncall.models import Ref, User
 from pdtray.oncall.take_shift import ADD_RESPONDER, TAKE_OVER, NothingToTake, confirmation, shift_to_take
 from pdtray.oncall.timestamps import to_iso
 
@@ -97,15 +98,6 @@ async def cmd_resolve(ctx: CommandContext, args: argparse.Namespace) -> Result:
     return await _set_status(ctx, args, RESOLVED)
 
 
-async def cmd_services(ctx: CommandContext, args: argparse.Namespace) -> Result:
-    from pdtray.cli.output import table
-
-    async with ctx.connection.client() as client:
-        found = await actions.services(client)
-    text = table(["SERVICE", "ID"], [[s.name, s.id] for s in found]) if found else "No services in this account."
-    return [{"id": s.id, "name": s.name, "html_url": s.html_url} for s in found], text
-
-
 def confirm(question: str, args: argparse.Namespace) -> None:
     if args.yes:
         return
@@ -117,14 +109,14 @@ def confirm(question: str, args: argparse.Namespace) -> None:
 
 
 async def cmd_page(ctx: CommandContext, args: argparse.Namespace) -> Result:
+    if args.user or args.escalation_policy:
+        return await _page_directly(ctx, args)
+    if not args.service_id:
+        raise UsageError("Say which service to page: pdtray page SERVICE_ID --summary TEXT (`pdtray services`).")
     from pdtray.app.secrets import stored_routing_key
 
     async with ctx.connection.client() as client:
-        service = next((s for s in await actions.services(client) if s.id == args.service_id), None)
-        if service is None:
-            from pdtray.pagerduty import NotFoundError
-
-            raise NotFoundError(f"PagerDuty has no service with ID {args.service_id}; `pdtray services` lists them.")
+        service = await _service(client, args.service_id)
         routing_key = stored_routing_key(service.id)
         sender = None if routing_key else await _acting_email(client, args.from_email)
         confirm(f"Page the on-call for {service.name} ({args.severity}): “{args.summary}”?", args)
@@ -139,17 +131,83 @@ async def cmd_page(ctx: CommandContext, args: argparse.Namespace) -> Result:
             )
         except ValueError as exc:
             raise UsageError(str(exc)) from None
-    data = {
-        "via": result.via,
-        "service": {"id": service.id, "name": service.name},
-        "incident": incident_json(result.incident) if result.incident else None,
-        "dedup_key": result.dedup_key,
-    }
+    data = _page_json(result, service)
     if result.incident is not None:
         text = f"Triggered {result.incident.label} on {service.name}; PagerDuty is paging its on-call."
     else:
         text = f"Sent a trigger to {service.name} through Events API v2 (dedup key {result.dedup_key})."
     return data, text
+
+
+async def _service(client: Any, service_id: str) -> Ref:
+    found = next((s for s in await actions.services(client) if s.id == service_id), None)
+    if found is None:
+        from pdtray.pagerduty import NotFoundError
+
+        raise NotFoundError(f"PagerDuty has no service with ID {service_id}; `pdtray services` lists them.")
+    return found
+
+
+def _page_json(result: actions.PageResult, service: Ref) -> dict[str, Any]:
+    return {
+        "via": result.via,
+        "service": {"id": service.id, "name": service.name},
+        "incident": incident_json(result.incident) if result.incident else None,
+        "dedup_key": result.dedup_key,
+    }
+
+
+async def _page_directly(ctx: CommandContext, args: argparse.Namespace) -> Result:
+    """``--user``: an incident assigned to that person; ``--escalation-policy``: one escalating through that policy.
+    Either goes on a service (PagerDuty's rule): the one given, else (for a policy) a service that uses it."""
+    from pdtray.app import escalation
+
+    if args.user and args.escalation_policy:
+        raise UsageError("Page a person (--user) or a policy (--escalation-policy), not both.")
+    chain = None
+    async with ctx.connection.client() as client:
+        if args.user:
+            if not args.service_id:
+                raise UsageError(
+                    "An incident belongs to a service: pdtray page SERVICE_ID --user USER_ID (`pdtray services`)."
+                )
+            target = decode_user(await client.user(args.user))
+            who = target.display_name
+        else:
+            chain = await escalation.escalation(client, args.escalation_policy, ctx.now)
+            if chain.service is not None and not args.service_id:
+                raise UsageError(
+                    f"{args.escalation_policy} is a service; page its on-call with pdtray page {args.escalation_policy}"
+                )
+            who = f"escalation policy {chain.policy.ref.name}"
+        if args.service_id:
+            service = await _service(client, args.service_id)
+        elif chain is not None and chain.policy.services:
+            service = chain.policy.services[0]
+        else:
+            raise UsageError(f"No service uses {who}; name one: pdtray page SERVICE_ID --escalation-policy ID")
+        sender = await _acting_email(client, args.from_email)
+        urgency = "high" if args.severity in ("critical", "error") else "low"
+        confirm(f"Page {who} on {service.name} ({urgency} urgency): “{args.summary}”?", args)
+        try:
+            result = await actions.page_directly(
+                client,
+                service_id=service.id,
+                summary=args.summary,
+                urgency=urgency,
+                user_id=args.user or None,
+                escalation_policy_id=None if chain is None else chain.policy.ref.id,
+                from_email=sender,
+                dedup_key=actions.new_dedup_key(),
+            )
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    data = {
+        **_page_json(result, service),
+        "paged": {"user": args.user or None, "escalation_policy": args.escalation_policy or None},
+    }
+    assert result.incident is not None
+    return data, f"Triggered {result.incident.label} on {service.name}; PagerDuty is paging {who}."
 
 
 def parse_when(text: str, now: datetime, tz: tzinfo | None) -> datetime:
@@ -223,7 +281,6 @@ COMMANDS: dict[str, Callable[[CommandContext, argparse.Namespace], Coroutine[Any
     "incidents": cmd_incidents,
     "ack": cmd_ack,
     "resolve": cmd_resolve,
-    "services": cmd_services,
     "page": cmd_page,
     "take": cmd_take,
     "export-ics": cmd_export_ics,
@@ -241,9 +298,12 @@ def add_parsers(sub: Any, add_common: AddCommon) -> None:
         parser = command(name, f"{verb} incidents")
         parser.add_argument("incident_ids", nargs="+", metavar="INCIDENT_ID")
         parser.add_argument("--from", dest="from_email", metavar="EMAIL", help="acting user (account-level tokens)")
-    command("services", "the account's services, to page")
-    page = command("page", "trigger an incident on a service, paging its on-call")
-    page.add_argument("service_id", metavar="SERVICE_ID")
+    page = command("page", "trigger an incident on a service, paging its on-call, a person or a policy")
+    page.add_argument("service_id", metavar="SERVICE_ID", nargs="?")
+    page.add_argument("--user", metavar="USER_ID", help="page this person: an incident assigned to them")
+    page.add_argument(
+        "--escalation-policy", metavar="ID", help="page through this escalation policy instead of the service's"
+    )
     page.add_argument("--summary", required=True, help="what is wrong, as the on-call will read it")
     page.add_argument("--severity", choices=actions.SEVERITIES, default="critical")
     page.add_argument("--from", dest="from_email", metavar="EMAIL", help="acting user, for REST with account tokens")

@@ -22,6 +22,8 @@ from pdtray.app.log import LEVELS
 from pdtray.app.settings import Settings, load_settings
 from pdtray.cli import output
 from pdtray.oncall.display_text import for_terminal
+from pdtray.oncall.models import Ref
+from pdtray.oncall.summary import CHAT_STYLES
 from pdtray.pagerduty import ConfigurationError, CredentialsError, PagerDutyError
 
 EXIT_OK, EXIT_USAGE, EXIT_CONFIG, EXIT_API = 0, 2, 3, 4
@@ -30,14 +32,19 @@ DESCRIPTION = "PagerDuty on-call in the desktop tray. With no command, starts th
 EPILOG = """commands:
   help [COMMAND]          this text, or one command's
   schedules               the account's schedules
-  oncall [--schedule ID]  who is on call now, every escalation level
+  oncall [--schedule ID]  who is on call now, every escalation level;
+                          --format text|markdown|slack: one line for a chat topic
   timeline SCHEDULE_ID    one schedule's handoffs and gaps for the next --hours (24)
   next                    your shifts now and in the next 7 days
   incidents               your open incidents
   ack|resolve ID...       acknowledge or resolve incidents
-  services                the account's services
+  services [--oncall]     the account's services, with who is on call at level 1
+  escalation SERVICE      who is on call now and next at every level of a service's
+                          (or a policy's) escalation chain [--changes: last 24 h of changes]
+  person USER_ID          how to reach someone, their local time and shifts
   page SERVICE_ID --summary TEXT [--severity S]
-                          trigger an incident, paging the service's on-call (asks first)
+                          trigger an incident, paging the service's on-call (asks first);
+                          --user USER_ID pages one person, --escalation-policy ID a policy
   take SCHEDULE_ID [--at TIME]
                           put yourself on call for the shift running now or at TIME (asks first)
   export-ics FILE         your shifts of the next 7 days as an .ics calendar
@@ -93,6 +100,12 @@ def build_parser() -> argparse.ArgumentParser:
         "oncall", help="who is on call now", description="Who is on call now, every escalation level."
     )
     oncall.add_argument("--schedule", action="append", default=[], metavar="ID", help="only this schedule (repeatable)")
+    oncall.add_argument(
+        "--format",
+        choices=CHAT_STYLES,
+        default=None,
+        help="who is on call as a line to paste into a chat topic or status page (watched schedules, else all)",
+    )
     _add_common(oncall, suppress=True)
     timeline = sub.add_parser(
         "timeline", help="one schedule's timeline", description="Handoffs and gaps of one schedule."
@@ -100,9 +113,10 @@ def build_parser() -> argparse.ArgumentParser:
     timeline.add_argument("schedule_id", metavar="SCHEDULE_ID")
     timeline.add_argument("--hours", type=_hours, default=24, help="how far ahead, in hours (1-744, default 24)")
     _add_common(timeline, suppress=True)
-    from pdtray.cli import actions
+    from pdtray.cli import actions, people
 
     actions.add_parsers(sub, lambda p: _add_common(p, suppress=True))
+    people.add_parsers(sub, lambda p: _add_common(p, suppress=True))
     return parser
 
 
@@ -123,6 +137,8 @@ class CommandContext:
         self.connection = connection
         self.now = now
         self.tz: tzinfo | None = ZoneInfo(settings.display_time_zone) if settings.display_time_zone else None
+        self.watched: list[str] = list(settings.watched_schedules or [])
+        self.schedule_names: dict[str, str] = {}
 
     @property
     def zone_name(self) -> str:
@@ -151,7 +167,21 @@ async def cmd_oncall(ctx: CommandContext, args: argparse.Namespace) -> Result:
         if args.schedule:
             await _check_schedules_exist(client, args.schedule, ctx.now)
         rows = await queries.on_call_now(client, ctx.now, schedule_ids=args.schedule)
+    if args.format:
+        return _chat_line(ctx, args, rows)
     return [output.oncall_json(r) for r in rows], output.oncall_text(rows, ctx.now, ctx.tz)
+
+
+def _chat_line(ctx: CommandContext, args: argparse.Namespace, rows: list[Any]) -> Result:
+    """The schedules asked for, else those watched in Settings, else every schedule someone is on call for."""
+    from pdtray.oncall import by_schedule
+    from pdtray.oncall.summary import chat_summary
+
+    on_call = by_schedule(rows, ctx.now)
+    wanted = args.schedule or ctx.watched or sorted(on_call, key=lambda s: on_call[s].schedule.name.casefold())
+    refs = [on_call[s].schedule if s in on_call else Ref(s, ctx.schedule_names.get(s, s)) for s in wanted]
+    text = chat_summary(refs, on_call, ctx.now, ctx.tz, args.format)
+    return {"format": args.format, "text": text}, text
 
 
 async def _check_schedules_exist(client: Any, schedule_ids: Sequence[str], now: datetime) -> None:
@@ -186,8 +216,9 @@ COMMANDS: dict[str, Callable[[CommandContext, argparse.Namespace], Coroutine[Any
 
 def _all_commands() -> dict[str, Callable[[CommandContext, argparse.Namespace], Coroutine[Any, Any, Result]]]:
     from pdtray.cli.actions import COMMANDS as ACTIONS
+    from pdtray.cli.people import COMMANDS as PEOPLE
 
-    return {**COMMANDS, **ACTIONS}
+    return {**COMMANDS, **ACTIONS, **PEOPLE}
 
 
 def _fail(message: str, code: int) -> int:

@@ -27,7 +27,7 @@ def user_json(user: User) -> dict[str, Any]:
     return {"id": user.id, "name": user.name, "email": user.email}
 
 
-def _ref_json(ref: Ref) -> dict[str, Any]:
+def ref_json(ref: Ref) -> dict[str, Any]:
     return {"id": ref.id, "name": ref.name}
 
 
@@ -46,8 +46,8 @@ def schedule_json(schedule: Schedule) -> dict[str, Any]:
 
 def oncall_json(row: OnCall) -> dict[str, Any]:
     return {
-        "schedule": _ref_json(row.schedule) if row.schedule else None,
-        "escalation_policy": _ref_json(row.escalation_policy),
+        "schedule": ref_json(row.schedule) if row.schedule else None,
+        "escalation_policy": ref_json(row.escalation_policy),
         "escalation_level": row.escalation_level,
         "user": user_json(row.user),
         "start": to_iso(row.start),

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta, tzinfo
 
-from pdtray.oncall.current import ScheduleOnCall
+from pdtray.oncall.current import OnCallPerson, ScheduleOnCall
 from pdtray.oncall.human_time import capitalized, clock, format_at, format_relative, format_until
 from pdtray.oncall.models import MyShifts, Ref
 
@@ -104,3 +104,73 @@ def tooltip_text(
         kept[ordered.index(line)] = shown
         budget = room - len(shown)
     return "\n".join(kept[i] for i in sorted(kept))
+
+
+#: the forms "Copy who is on call" and ``pdtray oncall --format`` write
+CHAT_STYLES = ("text", "markdown", "slack")
+
+
+def _until_short(until: datetime | None, now: datetime, tz: tzinfo | None) -> str:
+    """ "until 17:00" today (the day goes without saying in a chat topic), "until tomorrow 08:00" otherwise."""
+    return format_until(until, now, tz).removesuffix(" today")
+
+
+def _markdown(text: str) -> str:
+    return "".join(f"\\{c}" if c in "\\`*_[]()#+-!|<>" else c for c in text)
+
+
+def _slack(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def chat_summary(
+    schedules: Sequence[Ref],
+    on_call: Mapping[str, ScheduleOnCall],
+    now: datetime,
+    tz: tzinfo | None = None,
+    style: str = "text",
+) -> str:
+    """Who is on call, to paste into a chat topic or a status page, for each schedule (its lowest level):
+
+    - text: "Alice Nguyen is on call for Platform Primary until 17:00, Bob Okafor for Payments Primary until
+      tomorrow 08:00" (one line, as a channel topic holds);
+    - markdown: "- **Platform Primary**: [Alice Nguyen](profile) until 17:00", a line per schedule;
+    - slack: "• *Platform Primary*: <profile|Alice Nguyen> until 17:00", Slack's own mrkdwn.
+    Names are escaped for the form, so a name cannot turn into markup."""
+    if style not in CHAT_STYLES:
+        raise ValueError(f"style must be one of {', '.join(CHAT_STYLES)}")
+    clauses = []
+    for number, ref in enumerate(schedules):
+        entry = on_call.get(ref.id)
+        people = [p for p in entry.people if entry.lowest_level in p.levels] if entry and entry.people else []
+        if style == "text":
+            names = " and ".join(p.user.display_name for p in people) or "nobody"
+            verb = ("are on call" if len(people) > 1 else "is on call") if number == 0 else ""
+            clause = f"{names} {verb} for {ref.name}".replace("  ", " ")
+            if people:
+                clause += " " + _until_short(min_until(people), now, tz)
+            clauses.append(clause[:1].upper() + clause[1:] if number == 0 else clause)
+            continue
+        escape = _markdown if style == "markdown" else _slack
+        links = []
+        for person in people:
+            name, url = escape(person.user.display_name), person.user.html_url
+            if url and style == "markdown":
+                links.append(f"[{name}]({url})")
+            elif url:
+                links.append(f"<{url}|{name}>")
+            else:
+                links.append(name)
+        who = " + ".join(links) or "nobody on call"
+        until = f" {_until_short(min_until(people), now, tz)}" if people else ""
+        title = f"**{escape(ref.name)}**" if style == "markdown" else f"*{escape(ref.name)}*"
+        clauses.append(f"{'-' if style == 'markdown' else '•'} {title}: {who}{until}")
+    if not clauses:
+        return "No schedules watched."
+    return ", ".join(clauses) if style == "text" else "\n".join(clauses)
+
+
+def min_until(people: Sequence[OnCallPerson]) -> datetime | None:
+    """When the first of them hands over: the schedule's next change (None: nobody's shift ends)."""
+    ends = [p.until for p in people if p.until is not None]
+    return min(ends) if ends else None

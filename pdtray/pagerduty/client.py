@@ -383,6 +383,33 @@ class PagerDutyClient:
     async def user(self, user_id: str) -> Json:
         return await self._get_object(f"/users/{user_id}", "user", what=f"user {user_id}")
 
+    async def contact_methods(self, user_id: str) -> list[Json]:
+        """A user's email, phone, SMS and push contact methods (one answer, not paged). A token whose role may not
+        see them gets 403, which is :class:`ForbiddenError`."""
+        body = await self._send(
+            "GET",
+            f"{self.urls.rest}/users/{user_id}/contact_methods",
+            what=f"the contact methods of user {user_id}",
+            shape=("contact_methods", list),
+        )
+        return body["contact_methods"]
+
+    async def escalation_policy(self, policy_id: str) -> Json:
+        return await self._get_object(
+            f"/escalation_policies/{policy_id}", "escalation_policy", what=f"escalation policy {policy_id}"
+        )
+
+    async def service(self, service_id: str) -> Json:
+        return await self._get_object(f"/services/{service_id}", "service", what=f"service {service_id}")
+
+    async def change_events(self, service_id: str, *, since: datetime, until: datetime) -> list[Json]:
+        return await self._paginate(
+            f"/services/{service_id}/change_events",
+            "change_events",
+            what=f"the change events of service {service_id}",
+            params={"since": since, "until": until},
+        )
+
     async def schedules(self, *, query: str | None = None) -> list[Json]:
         return await self._paginate("/schedules", "schedules", what="schedules", params={"query": query})
 
@@ -536,14 +563,30 @@ class PagerDutyClient:
         urgency: str = "high",
         details: str | None = None,
         from_email: str | None = None,
+        assignee_ids: Iterable[str] = (),
+        escalation_policy_id: str | None = None,
+        incident_key: str | None = None,
     ) -> Json:
-        """REST POST /incidents: needs a token allowed to write, and ``From`` (the acting user's email)."""
+        """REST POST /incidents: needs a token allowed to write, and ``From`` (the acting user's email).
+
+        The incident goes to the service's escalation policy, or to the users of ``assignee_ids``, or to another
+        policy (one or the other, as PagerDuty allows). ``incident_key`` makes PagerDuty refuse a second open
+        incident with the same key on the service: what keeps a "Page" pressed again from paging twice."""
         incident: Json = {
             "type": "incident",
             "title": title,
             "urgency": urgency,
             "service": {"id": service_id, "type": "service_reference"},
         }
+        assignees = list(assignee_ids)
+        if assignees and escalation_policy_id:
+            raise ValueError("an incident goes to assignees or to an escalation policy, not both")
+        if assignees:
+            incident["assignments"] = [{"assignee": {"id": u, "type": "user_reference"}} for u in assignees]
+        if escalation_policy_id:
+            incident["escalation_policy"] = {"id": escalation_policy_id, "type": "escalation_policy_reference"}
+        if incident_key:
+            incident["incident_key"] = incident_key
         if details:
             incident["body"] = {"type": "incident_body", "details": details}
         body = await self._send(
