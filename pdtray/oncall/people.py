@@ -78,16 +78,24 @@ def local_time_line(user: User, now: datetime) -> str | None:
 
 def shift_lines(shifts: MyShifts, now: datetime, tz: tzinfo | None) -> list[str]:
     """When their current shifts end and the next one starts, in the display zone: "On call for Platform Primary
-    (L1) until 17:00 today", "Next: Payments Primary (L1), tomorrow at 09:00"; "Not on call in the next 7 days"."""
+    (L1, L2) until 17:00 today" (a schedule used at several levels is one line), "Next: Payments Primary (L1),
+    tomorrow at 09:00"; "Not on call in the next 7 days"."""
     lines = [
-        f"On call for {row.source_name} (L{row.escalation_level}) {format_until(row.end, now, tz)}"
-        for row in shifts.on_call_now
+        f"On call for {source} ({levels}) {format_until(end, now, tz)}"
+        for (source, end), levels in _grouped((r.source_name, r.end, r.escalation_level) for r in shifts.on_call_now)
     ]
     upcoming = shifts.next_shift
     if upcoming is not None and upcoming.start is not None:
-        lines.append(
-            f"Next: {upcoming.source_name} (L{upcoming.escalation_level}), {format_at(upcoming.start, now, tz)}"
-        )
+        same = [r for r in shifts.upcoming if r.start == upcoming.start and r.source_name == upcoming.source_name]
+        [(_, levels)] = _grouped((r.source_name, r.start, r.escalation_level) for r in same)
+        lines.append(f"Next: {upcoming.source_name} ({levels}), {format_at(upcoming.start, now, tz)}")
     if not lines:
         lines.append("Not on call in the next 7 days")
     return lines
+
+
+def _grouped(items: Iterable[tuple[str, datetime | None, int]]) -> list[tuple[tuple[str, datetime | None], str]]:
+    groups: dict[tuple[str, datetime | None], list[int]] = {}
+    for source, when, level in items:
+        groups.setdefault((source, when), []).append(level)
+    return [(key, ", ".join(f"L{n}" for n in sorted(set(levels)))) for key, levels in groups.items()]
