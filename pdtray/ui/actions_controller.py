@@ -68,7 +68,7 @@ class ActionsController(QObject):
         self._reload_timeline = reload_timeline
         self.shown: dict[str, _Shown] = {}
         self.page_dialog: PageDialog | None = None
-        self._dedup_keys: dict[tuple[str, str], str] = {}
+        self._dedup_keys: dict[tuple[str, ...], str] = {}
         self._boxes: list[QWidget] = []  # non-modal message boxes, held while open
 
     # -- incidents ----------------------------------------------------------------------------------------------
@@ -111,13 +111,28 @@ class ActionsController(QObject):
     # -- page the on-call ---------------------------------------------------------------------------------------
 
     def open_page_dialog(self) -> None:
+        self._open_page_dialog(None)
+
+    def page_person(self, who: Ref) -> None:
+        """Page one person: an incident assigned to them, on a service chosen in the dialog."""
+        self._open_page_dialog(("user", who, None))
+
+    def page_policy(self, policy: Ref, service: Ref | None) -> None:
+        """Page an escalation policy: an incident escalating through it, on its service when one is known."""
+        self._open_page_dialog(("policy", policy, service.id if service else None))
+
+    def _open_page_dialog(self, target: tuple[str, Ref, str | None] | None) -> None:
         if self.page_dialog is not None and self.page_dialog.isVisible():
-            self.page_dialog.raise_()
-            self.page_dialog.activateWindow()
-            return
+            if target is None or self.page_dialog.target == target[:2]:
+                self.page_dialog.raise_()
+                self.page_dialog.activateWindow()
+                return
+            self.page_dialog.close()
         from pdtray.ui.page_dialog import PageDialog
 
         dialog = PageDialog()
+        if target is not None:
+            dialog.set_target(target[0], target[1], target[2])
         dialog.send_requested.connect(self._page)
         self.page_dialog = dialog
         self.runner.run(("services",), _services_with_saved_keys)
@@ -127,9 +142,29 @@ class ActionsController(QObject):
 
     def _page(self, service: Ref, summary: str, severity: str, typed_key: str | None, remember: bool) -> None:
         # One key per intent: pressing "Page" again for the same service and words (after an answer that was lost,
-        # say) reuses it, so that the Events API folds both into one alert instead of paging twice.
-        dedup_key = self._dedup_keys.setdefault((service.id, summary.strip()), actions.new_dedup_key())
+        # say) reuses it, so that the Events API folds both into one alert, and PagerDuty refuses a second
+        # incident with it as incident_key, instead of paging twice.
+        target = self.page_dialog.target if self.page_dialog is not None else None
+        intent = (service.id, summary.strip(), *(() if target is None else (target[0], target[1].id)))
+        dedup_key = self._dedup_keys.setdefault(intent, actions.new_dedup_key())
         sender = self._me_email()
+        if target is not None:
+            kind, who = target
+            urgency = "high" if severity in ("critical", "error") else "low"
+            self.runner.run(
+                ("page", service.name, who.name),
+                lambda client: actions.page_directly(
+                    client,
+                    service_id=service.id,
+                    summary=summary,
+                    urgency=urgency,
+                    user_id=who.id if kind == "user" else None,
+                    escalation_policy_id=who.id if kind == "policy" else None,
+                    from_email=sender,
+                    dedup_key=dedup_key,
+                ),
+            )
+            return
 
         async def page(client: PagerDutyClient) -> actions.PageResult:
             key = typed_key
@@ -227,8 +262,11 @@ class ActionsController(QObject):
             self.page_dialog.set_services(found, saved_keys=saved)
         elif kind == "page" and self.page_dialog is not None:
             assert isinstance(result, actions.PageResult)
-            if result.incident is not None:
-                text = f"Triggered {result.incident.label}; PagerDuty is paging the on-call for {tag[1]}."
+            who = f"{tag[2]} (on {tag[1]})" if len(tag) > 2 else f"the on-call for {tag[1]}"
+            if result.already:
+                text = f"PagerDuty already had this page from an earlier try, so it was not sent twice ({who})."
+            elif result.incident is not None:
+                text = f"Triggered {result.incident.label}; PagerDuty is paging {who}."
             else:
                 text = f"Sent to {tag[1]} through the Events API; PagerDuty is paging its on-call."
             self.page_dialog.show_result(text, error=False)

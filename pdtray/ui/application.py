@@ -147,6 +147,21 @@ class TrayApplication(QObject):
             parent=self,
         )
         self.menu.incidents_requested.connect(self.open_incidents)
+        from pdtray.ui.people_controller import PeopleController
+
+        self.people = PeopleController(
+            self.session,
+            popup=self._ensure_popup,
+            tz=lambda: self.tz,
+            watched=lambda: [ref.id for ref in watched_refs(self.refresh.state, self.settings)],
+            parent=self,
+        )
+        self.people.services_loaded.connect(
+            lambda found: self.menu.set_services([(s.ref.id, s.ref.name) for s, _ in found])
+        )
+        self._services_asked = False
+        self.menu.service_requested.connect(self.open_service)
+        self.menu.copy_requested.connect(self.copy_who_is_on_call)
         self.menu.summary_requested.connect(self._open_from_menu)
         self.menu.page_requested.connect(self.actions.open_page_dialog)
         self.menu.export_requested.connect(self.actions.export_shifts)
@@ -248,6 +263,9 @@ class TrayApplication(QObject):
             if not self._coverage_started:
                 self._coverage_started = True
                 self.coverage.start()
+        if snapshot is not None and not state.from_cache and not self._services_asked:
+            self._services_asked = True  # once per run: the Services submenu and page (the page can reload them)
+            self.people.load_services()
         if self._coverage_started and self.coverage.checks == 0 and state.schedules:
             self.coverage.check()  # the first check, once the schedule list says which schedules are watched
         if isinstance(state.error, TokenMissingError) and not self.demo and not self._asked_for_token:
@@ -344,6 +362,13 @@ class TrayApplication(QObject):
             popup.incidents.resolve_requested.connect(self.actions.resolve)
             popup.incidents.open_url_requested.connect(lambda url: QDesktopServices.openUrl(QUrl(url)))
             popup.incidents.page_requested.connect(self.actions.open_page_dialog)
+            popup.timeline.person_requested.connect(self.people.open_person)
+            popup.schedules.person_requested.connect(self.people.open_person)
+            popup.person.open_url_requested.connect(lambda url: QDesktopServices.openUrl(QUrl(url)))
+            popup.person.page_requested.connect(self.actions.page_person)
+            popup.services.open_url_requested.connect(lambda url: QDesktopServices.openUrl(QUrl(url)))
+            popup.services.page_policy_requested.connect(self.actions.page_policy)
+            self.people.connect_popup(popup)
             self.popup = popup
         return self.popup
 
@@ -362,6 +387,24 @@ class TrayApplication(QObject):
             popup.show_now()
         else:
             popup.popup_at(self.tray.anchor(), self.tray.geometry())
+
+    def open_service(self, service_id: str, name: str) -> None:
+        """The popup on a service's escalation chain (from the tray menu's Services submenu)."""
+        popup = self._ensure_popup()
+        popup.show_services()
+        self.people.open_escalation(service_id, name)
+        if not popup.isVisible():
+            self._show_popup(popup)
+
+    def copy_who_is_on_call(self) -> None:
+        """Who is on call on the watched schedules, as one line for a chat topic, to the clipboard."""
+        from pdtray.oncall.summary import chat_summary
+
+        now = datetime.now(UTC)
+        snapshot = self.shown_state().snapshot
+        on_call = by_schedule(snapshot.rows_known, now) if snapshot else {}
+        watched = watched_refs(self.refresh.state, self.settings)
+        self.people.copy_text(chat_summary(watched, on_call, now, self.tz))
 
     def open_incidents(self) -> None:
         popup = self._ensure_popup()

@@ -1,4 +1,6 @@
-"""Page the on-call: pick a service, say what is wrong, choose how bad, confirm.
+"""Page the on-call: pick a service, say what is wrong, choose how bad, confirm. Or page one person, or one
+escalation policy (``set_target``): then the incident goes through the REST API, on the chosen service (every
+incident belongs to one), assigned to that person or escalating through that policy.
 
 With the service's Events API v2 integration key the trigger goes through the Events API (any token may do that);
 without one, through the REST API with the token. The key, if typed and "Remember" is ticked, goes to the OS
@@ -72,7 +74,28 @@ class PageDialog(QDialog):
         self.service.currentIndexChanged.connect(self._update)
         self.routing_key.textChanged.connect(self._update)
         self._confirmation: QMessageBox | None = None
+        #: ("user" or "policy", who) when paging a person or a policy rather than a service's on-call
+        self.target: tuple[str, Ref] | None = None
+        self._preferred_service: str | None = None
+        self._form = form
         self._update()
+
+    def set_target(self, kind: str, who: Ref, service_id: str | None = None) -> None:
+        """Page ``who`` (a person: kind "user"; an escalation policy: "policy") instead of a service's on-call,
+        with ``service_id`` chosen when it is known (the service whose chain was open)."""
+        self.target = (kind, who)
+        self._preferred_service = service_id
+        self.setWindowTitle(f"Page {who.name} — pdtray")
+        for field in (self.routing_key, self.remember):  # the Events API reaches a service's on-call only
+            self._form.setRowVisible(field, False)
+        self._choose_preferred()
+        self._update()
+
+    def _choose_preferred(self) -> None:
+        if self._preferred_service:
+            index = self.service.findData(self._preferred_service)
+            if index >= 0:
+                self.service.setCurrentIndex(index)
 
     def set_services(self, services: Sequence[Ref], *, saved_keys: set[str] | None = None) -> None:
         self.services = list(services)
@@ -81,6 +104,7 @@ class PageDialog(QDialog):
         for ref in self.services:
             self.service.addItem(ref.name, ref.id)
         self.service.setPlaceholderText("No services in this account" if not services else "")
+        self._choose_preferred()
         self._update()
 
     def chosen(self) -> Ref | None:
@@ -92,6 +116,13 @@ class PageDialog(QDialog):
         typed = bool(self.routing_key.text().strip())
         if service is None:
             self.how.setText("")
+        elif self.target is not None:
+            kind, who = self.target
+            to = f"assigned to {who.name}" if kind == "user" else f"escalating through {who.name}"
+            self.how.setText(
+                f"An incident on {service.name}, {to}, through the REST API under your name; your token must be "
+                "allowed to create incidents."
+            )
         elif typed or self._saved_key(service.id):
             self.how.setText("Goes through the Events API v2 with the service's integration key.")
         else:
@@ -109,18 +140,20 @@ class PageDialog(QDialog):
         service = self.chosen()
         if service is None:
             return
+        if self.target is not None:
+            question, who = f"Page {self.target[1].name}?", self.target[1].name
+            if self.target[0] == "user":
+                outcome = f"PagerDuty will notify {who} now, whoever is on call."
+            else:
+                outcome = f"PagerDuty will notify whoever is on call at the first level of {who}."
+        else:
+            question, outcome = "Page the on-call?", "PagerDuty will notify whoever is on call for it now."
         box = QMessageBox(
-            QMessageBox.Icon.Warning,
-            "Page the on-call?",
-            f"Trigger an incident on {service.name}?",
-            QMessageBox.StandardButton.Cancel,
-            self,
-        )
+            QMessageBox.Icon.Warning, question, f"Trigger an incident on {service.name}?",
+            QMessageBox.StandardButton.Cancel, self,
+        )  # fmt: skip
         box.setTextFormat(Qt.TextFormat.PlainText)  # a service's name and the typed summary are not markup
-        box.setInformativeText(
-            f"“{self.summary.text().strip()}” ({self.severity.currentData()}). PagerDuty will notify whoever is on "
-            "call for it now."
-        )
+        box.setInformativeText(f"“{self.summary.text().strip()}” ({self.severity.currentData()}). {outcome}")
         page = box.addButton("Page", QMessageBox.ButtonRole.AcceptRole)
         page.clicked.connect(self._send)
         self._confirmation = box

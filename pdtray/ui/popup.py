@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QGuiApplication, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QGuiApplication, QHideEvent, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFrame,
@@ -20,7 +20,9 @@ from PySide6.QtWidgets import (
 
 from pdtray.ui.icons import app_icon
 from pdtray.ui.incidents_view import IncidentsPage
+from pdtray.ui.person_view import PersonPage
 from pdtray.ui.schedule_list import ScheduleListPage
+from pdtray.ui.services_view import ServicesPage
 from pdtray.ui.timeline_view import TimelinePage
 from pdtray.ui.window_placement import can_place_windows, keep_out_of_taskbar
 
@@ -50,16 +52,24 @@ class Popup(QWidget):
         self.schedules = ScheduleListPage()
         self.timeline = TimelinePage()
         self.incidents = IncidentsPage()
+        self.services = ServicesPage()
+        self.person = PersonPage()
         self.stack = QStackedWidget()
         self.stack.addWidget(self.schedules)
         self.stack.addWidget(self.timeline)
         self.stack.addWidget(self.incidents)
+        self.stack.addWidget(self.services)
+        self.stack.addWidget(self.person)
+        #: the page the person card was opened from, where its Back goes
+        self._before_person: QWidget = self.schedules
         self.on_call_tab = QToolButton(text="On call", checkable=True, checked=True)
         self.incidents_tab = QToolButton(text="My incidents", checkable=True)
+        self.services_tab = QToolButton(text="Services", checkable=True)
+        self.services_tab.setToolTip("Who is on call for a service, at every level (Ctrl+3)")
         tabs = QButtonGroup(self)
         tabs.setExclusive(True)
         nav = QHBoxLayout()
-        for tab in (self.on_call_tab, self.incidents_tab):
+        for tab in (self.on_call_tab, self.incidents_tab, self.services_tab):
             tab.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
             tab.setAutoRaise(True)
             tabs.addButton(tab)
@@ -85,8 +95,11 @@ class Popup(QWidget):
         self.timeline.back_requested.connect(self.show_schedules)
         self.on_call_tab.clicked.connect(self.show_schedules)
         self.incidents_tab.clicked.connect(self.show_incidents)
+        self.services_tab.clicked.connect(self.show_services)
+        self.person.back_requested.connect(self._back_from_person)
         QShortcut(QKeySequence("Ctrl+1"), self, activated=self.show_schedules)
         QShortcut(QKeySequence("Ctrl+2"), self, activated=self.show_incidents)
+        QShortcut(QKeySequence("Ctrl+3"), self, activated=self.show_services)
         QShortcut(QKeySequence("Ctrl+R"), self, activated=self.refresh_requested.emit)
         QShortcut(QKeySequence("Ctrl+,"), self, activated=self.settings_requested.emit)
         self._shown_active = False
@@ -123,6 +136,25 @@ class Popup(QWidget):
         self.stack.setCurrentWidget(self.incidents)
         self.incidents_tab.setChecked(True)
         self.incidents.setFocus()
+
+    def show_services(self) -> None:
+        self.stack.setCurrentWidget(self.services)
+        self.services_tab.setChecked(True)
+        if self.services.stack.currentWidget() is self.services.chooser:
+            self.services.show_list()
+
+    def show_person_page(self) -> None:
+        """The person card, over the page it was opened from (Back returns there)."""
+        current = self.stack.currentWidget()
+        if current is not self.person:
+            self._before_person = current
+        self.stack.setCurrentWidget(self.person)
+        self.person.setFocus()
+
+    def _back_from_person(self) -> None:
+        self.person.clear()
+        self.stack.setCurrentWidget(self._before_person)
+        self._before_person.setFocus()
 
     def set_incident_count(self, count: int, urgent: bool) -> None:
         self.incidents_tab.setText(f"My incidents ({count})" if count else "My incidents")
@@ -171,9 +203,21 @@ class Popup(QWidget):
         takes the focus first and arrives as an activation after, and must close the popup, not reopen it."""
         return self.hidden_by_click_away_at is not None and time.monotonic() - self.hidden_by_click_away_at < within
 
+    def hideEvent(self, event: QHideEvent) -> None:
+        """A hidden popup keeps no one's contact details: the card goes back to where it was opened from."""
+        if self.stack.currentWidget() is self.person:
+            self._back_from_person()
+        super().hideEvent(event)
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Escape:
-            if self.stack.currentWidget() is self.timeline:
+            if self.stack.currentWidget() is self.person:
+                self._back_from_person()
+            elif self.stack.currentWidget() is self.services and self.services.stack.currentWidget() is not (
+                self.services.chooser
+            ):
+                self.services.show_list()
+            elif self.stack.currentWidget() is self.timeline:
                 self.show_schedules()
             elif not self.as_window:
                 self.hide()

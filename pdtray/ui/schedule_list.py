@@ -15,6 +15,7 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
+    QPoint,
     QRect,
     QSize,
     QSortFilterProxyModel,
@@ -36,6 +37,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListView,
+    QMenu,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -57,6 +59,8 @@ class ScheduleRow:
     starred: bool
     on_call: str  # "Alice Nguyen (L1) until 17:00 today" or "Nobody on call"
     nobody: bool
+    #: who is on call now (ID, name): each has a "Contact…" entry in the row's context menu
+    people: tuple[tuple[str, str], ...] = ()
 
     @property
     def details(self) -> str:
@@ -88,7 +92,8 @@ def build_rows(
         if entry is None or not entry.people:
             rows.append(ScheduleRow(schedule, schedule.id in starred, "Nobody on call", True))
             continue
-        rows.append(ScheduleRow(schedule, schedule.id in starred, people_summary(entry, now, tz), False))
+        people = tuple((p.user.id, p.user.display_name) for p in entry.people)
+        rows.append(ScheduleRow(schedule, schedule.id in starred, people_summary(entry, now, tz), False, people))
     return rows
 
 
@@ -239,6 +244,7 @@ def warning_colour(palette: QPalette) -> QColor:
 class ScheduleListPage(QWidget):
     open_timeline = Signal(str)
     star_toggled = Signal(str)
+    person_requested = Signal(str, str)  # user ID, name
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -269,6 +275,8 @@ class ScheduleListPage(QWidget):
         self.filter_edit.installEventFilter(self)
         self.view.installEventFilter(self)
         self.view.activated.connect(self._open)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._context_menu)
         self.delegate.star_clicked.connect(self.star_toggled.emit)
         star = QShortcut(QKeySequence("Ctrl+S"), self)
         star.activated.connect(self._star_current)
@@ -318,6 +326,25 @@ class ScheduleListPage(QWidget):
         row: ScheduleRow | None = index.data(ROW_ROLE)
         if row is not None:
             self.open_timeline.emit(row.schedule.id)
+
+    def _context_menu(self, position: QPoint) -> None:
+        """Right click on a schedule: contact whoever is on call for it, open its timeline, star it."""
+        index = self.view.indexAt(position)
+        row: ScheduleRow | None = index.data(ROW_ROLE) if index.isValid() else None
+        if row is None:
+            return
+        menu = QMenu(self.view)
+        for user_id, name in row.people:
+            action = menu.addAction(f"Contact {name.replace('&', '&&')}…")
+            action.triggered.connect(lambda _=False, u=user_id, n=name: self.person_requested.emit(u, n))
+        if row.people:
+            menu.addSeparator()
+        menu.addAction("Timeline").triggered.connect(lambda: self.open_timeline.emit(row.schedule.id))
+        menu.addAction("Unstar" if row.starred else "Star").triggered.connect(
+            lambda: self.star_toggled.emit(row.schedule.id)
+        )
+        self._menu = menu
+        menu.popup(self.view.viewport().mapToGlobal(position))
 
     def _star_current(self) -> None:
         current = self.current_id()

@@ -199,6 +199,7 @@ class TimelinePage(QWidget):
     open_url_requested = Signal(str)
     take_requested = Signal(str, object)  # schedule ID, a moment (datetime) inside the stretch to take
     add_requested = Signal(str, object)  # the same, to add myself beside whoever is on call (shift-based)
+    person_requested = Signal(str, str)  # user ID, name: a stretch activated (double click, Enter)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -298,6 +299,7 @@ class TimelinePage(QWidget):
         self.add_me.clicked.connect(lambda: self._take(self.add_requested))
         self.subscribe.clicked.connect(lambda: self.calendar_url and self.open_url_requested.emit(self.calendar_url))
         self.entries.currentItemChanged.connect(lambda *_: self._update_take())
+        self.entries.itemActivated.connect(lambda *_: self._contact())
         self.setFocusProxy(self.entries)
 
     def selected_entry(self) -> TimelineEntry | None:
@@ -308,6 +310,12 @@ class TimelinePage(QWidget):
         if 0 <= row < len(self.timeline.entries):
             return self.timeline.entries[row]
         return self.timeline.current
+
+    def _contact(self) -> None:
+        """How to reach the person of the selected stretch (the first of them, on a shift-based schedule)."""
+        entry = self.selected_entry()
+        if entry is not None and entry.user is not None:
+            self.person_requested.emit(entry.user.id, entry.user.display_name)
 
     def _update_take(self) -> None:
         entry = self.selected_entry()

@@ -33,6 +33,9 @@ class TrayMenu(QMenu):
     quit_requested = Signal()
     #: a summary entry was chosen: ("schedule", ID), ("me", None) or ("incidents", None)
     summary_requested = Signal(object)
+    #: a service from the Services submenu: its ID and name
+    service_requested = Signal(str, str)
+    copy_requested = Signal()
 
     def __init__(self) -> None:
         super().__init__()
@@ -52,6 +55,10 @@ class TrayMenu(QMenu):
         self.resume = self.pause_menu.addAction("Resume notifications")
         self.resume.triggered.connect(lambda: self.pause_requested.emit(None))
         self.resume.setVisible(False)
+        self.services_menu = self.addMenu("Services")
+        self.services_menu.setToolTip("Who is on call for a service, at every level")
+        self.services_menu.menuAction().setVisible(False)  # until the account's services are known
+        self.copy_action = self._add("Copy who is on call", self.copy_requested)
         self.addSeparator()
         self.page_action = self._add("Page the on-call…", self.page_requested)
         self.export_action = self._add("Export my shifts…", self.export_requested)
@@ -82,6 +89,14 @@ class TrayMenu(QMenu):
             action.triggered.connect(lambda _=False, t=target: self.summary_requested.emit(t))
             self.insertAction(self.status_action, action)
             self.summary_actions.append(action)
+
+    def set_services(self, services: list[tuple[str, str]]) -> None:
+        """The account's services (ID, name) as a submenu: a service's escalation chain is then two clicks away."""
+        self.services_menu.clear()
+        for service_id, name in services:
+            action = self.services_menu.addAction(one_line(name, 60).replace("&", "&&"))
+            action.triggered.connect(lambda _=False, i=service_id, n=name: self.service_requested.emit(i, n))
+        self.services_menu.menuAction().setVisible(bool(services))
 
     def set_status(self, text: str) -> None:
         self.status_action.setText(text)
