@@ -154,6 +154,34 @@ def visible_windows(display: str, name: str) -> list[Window]:
     return found
 
 
+def redact_links(path: Path) -> int:
+    """Paints over every line of a screenshot that holds link-blue text (pdtray shows email addresses and phone
+    numbers as links), so that no contact detail is kept in the test output; returns how many rows it covered."""
+    raw = subprocess.run(["convert", str(path), "-depth", "8", "rgb:-"], capture_output=True, check=True).stdout
+    width = int(subprocess.run(["identify", "-format", "%w", str(path)], capture_output=True, text=True).stdout)
+    rows = len(raw) // (width * 3)
+    marked = [
+        y
+        for y in range(rows)
+        if any(
+            raw[i] < 90 and raw[i + 1] < 90 and raw[i + 2] > 170 for i in range(y * width * 3, (y + 1) * width * 3, 3)
+        )
+    ]
+    if marked:
+        spans = []
+        for y in marked:
+            if spans and y <= spans[-1][1] + 3:
+                spans[-1][1] = y
+            else:
+                spans.append([y, y])
+        draws = [f"rectangle 0,{max(0, a - 3)} {width},{b + 3}" for a, b in spans]
+        subprocess.run(
+            ["convert", str(path), "-fill", "#808080", *(x for d in draws for x in ("-draw", d)), str(path)],
+            check=True,
+        )
+    return len(marked)
+
+
 def screenshot(display: str, path: Path, window: Window | None = None, margin: int = 0) -> Path:
     """A PNG of the whole screen, or of one window's area (with a margin, clipped to the screen)."""
     path.parent.mkdir(parents=True, exist_ok=True)

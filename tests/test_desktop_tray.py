@@ -19,6 +19,7 @@ from desktop import (
     need,
     notification_daemon,
     notify_monitor,
+    redact_links,
     screenshot,
     stop,
     tray_host,
@@ -121,6 +122,25 @@ def test_icon_embeds_and_a_left_click_opens_the_popup(tmp_path, screenshots_dir)
             screenshot(display, screenshots_dir / "4b-shift-based-timeline.png", popup)
             xdotool(display, "key", "Escape")  # back to the list
             time.sleep(0.3)
+            # Services: find one, its chain at every level; then the card of its last level's person (Jonas Berg,
+            # whose contact methods the demo token may not read: no contact detail is in a kept screenshot)
+            xdotool(display, "key", "ctrl+3")
+            time.sleep(1.5)
+            xdotool(display, "type", "--delay", "40", "web")
+            xdotool(display, "key", "Return")
+            time.sleep(2)
+            screenshot(display, screenshots_dir / "4c-escalation.png", popup)
+            xdotool(display, "key", "End", "Return")
+            time.sleep(2)
+            card = screenshot(display, screenshots_dir / "4d-person-card.png", popup)
+            assert redact_links(card) > 0  # the email was on it, as a link: now painted over
+            assert redact_links(card) == 0
+            xdotool(display, "key", "Escape")  # back to the chain
+            time.sleep(0.3)
+            xdotool(display, "key", "Escape")  # back to the services
+            time.sleep(0.3)
+            xdotool(display, "key", "ctrl+1")
+            time.sleep(0.3)
             xdotool(display, "key", "Escape")  # clears the filter
             time.sleep(0.3)
             assert visible_windows(display, "^pdtray$"), "Escape with a filter typed clears it, not the popup"
@@ -159,3 +179,4 @@ def test_icon_embeds_and_a_left_click_opens_the_popup(tmp_path, screenshots_dir)
         output = (tmp_path / "pdtray.log").read_text(errors="replace")
         assert code == 0, output
         assert "Traceback" not in output, output
+        assert "555" not in output  # no contact detail in the log (the demo's numbers are 212 555 01xx)

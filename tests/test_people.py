@@ -364,3 +364,48 @@ def test_no_contact_detail_reaches_the_log_or_the_cache(story, tmp_path, caplog)
     run(_with(story, people.person_card, alice.id, START, people.ContactBook()))
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "2125550101" not in logged and "555" not in logged
+
+
+# -- in the tray (offscreen) --------------------------------------------------------------------------------------
+
+
+def test_tray_services_chain_person_card_and_copy(qtbot, make_app):
+    from PySide6.QtWidgets import QApplication
+    from test_tray_app import settle
+
+    app = make_app(demo=True)
+    settle(qtbot, app)
+    # the Services submenu is filled once the first refresh is in: the demo's four services
+    qtbot.waitUntil(lambda: len(app.menu.services_menu.actions()) == 4, timeout=10_000)
+    web = next(a for a in app.menu.services_menu.actions() if a.text() == "Web Frontend")
+    web.trigger()  # two clicks from the tray: the menu, then the service
+    popup = app.popup
+    assert popup.isVisible() and popup.stack.currentWidget() is popup.services
+    levels = popup.services.levels
+    qtbot.waitUntil(lambda: levels.topLevelItemCount() == 3, timeout=10_000)
+    tops = [levels.topLevelItem(i).text(0) for i in range(3)]
+    assert tops == ["L1 · Frontend Shifts", "L2 · Experimental Service", "L3 · Jonas Berg"]
+    assert levels.topLevelItem(1).child(0).text(0) == "nobody — escalates to L3"
+    assert levels.topLevelItem(2).child(0).text(0) == "Jonas Berg — always"
+    l1 = levels.topLevelItem(0).child(0)
+    assert l1.text(0).startswith("Emma Schulz — until ")
+    # the L1's card: how to reach her
+    popup.services.levels.setCurrentItem(l1)
+    popup.services.contact.click()
+    assert popup.stack.currentWidget() is popup.person
+    qtbot.waitUntil(lambda: popup.person.card is not None, timeout=10_000)
+    card = popup.person
+    assert card.name.text() == "Emma Schulz"
+    shown = [card.contacts.itemAtPosition(r, 0).widget().text() for r in range(card.contacts.rowCount())]
+    assert shown == ["Email (Work)", "Call (Mobile)", "SMS (Mobile)"]
+    assert "mailto:emma.schulz@example.com" in card.contacts.itemAtPosition(0, 1).widget().text()
+    assert card.local_time.text().startswith("It is ") and "for Emma (Europe/Berlin)" in card.local_time.text()
+    assert card.page.text() == "Page Emma…"
+    # hiding the popup forgets her contact details
+    popup.hide()
+    assert card.card is None and card.contacts.count() == 0
+    assert popup.stack.currentWidget() is popup.services
+    # Copy who is on call: one line for a chat topic, on the clipboard
+    app.copy_who_is_on_call()
+    copied = QApplication.clipboard().text()
+    assert " is on call for " in copied and "\n" not in copied and "Platform Primary" in copied

@@ -36,6 +36,8 @@ class PersonCard:
     contacts: tuple[ContactMethod, ...] | None
     contacts_note: str | None
     shifts: MyShifts
+    #: the shifts are those on the watched schedules only
+    watched_only: bool = False
 
     @property
     def email(self) -> str | None:
@@ -88,8 +90,9 @@ async def person_card(
     """Three requests at once: the user, their contact methods (unless known), and their shifts in the next 7 days
     (on ``schedule_ids`` when given: the watched schedules)."""
     since, until = shifts_window(now)
+    schedules = list(schedule_ids)
     pages = client.oncall_pages(
-        since=since, until=until, user_ids=[user_id], schedule_ids=list(schedule_ids), include_users=True
+        since=since, until=until, user_ids=[user_id], schedule_ids=schedules, include_users=True
     )
     raw_user, contacts, rows = await asyncio.gather(
         client.user(user_id), book.contacts(client, user_id), decoded_oncalls(pages, "their on-call entries")
@@ -98,4 +101,5 @@ async def person_card(
         user = decode_user(raw_user)
     except DecodeError as exc:
         raise invalid_answer(f"user {user_id}", exc) from None
-    return PersonCard(user, contacts, HIDDEN_NOTE if contacts is None else None, my_shifts(user, rows, now))
+    note = HIDDEN_NOTE if contacts is None else None
+    return PersonCard(user, contacts, note, my_shifts(user, rows, now), watched_only=bool(schedules))

@@ -76,10 +76,11 @@ def local_time_line(user: User, now: datetime) -> str | None:
     return f"It is {_WEEKDAYS[local.weekday()]} {clock(now, zone)} for {first_name(user)} ({user.time_zone})"
 
 
-def shift_lines(shifts: MyShifts, now: datetime, tz: tzinfo | None) -> list[str]:
+def shift_lines(shifts: MyShifts, now: datetime, tz: tzinfo | None, where: str = "") -> list[str]:
     """When their current shifts end and the next one starts, in the display zone: "On call for Platform Primary
     (L1, L2) until 17:00 today" (a schedule used at several levels is one line), "Next: Payments Primary (L1),
-    tomorrow at 09:00"; "Not on call in the next 7 days"."""
+    tomorrow at 09:00"; "Not on call in the next 7 days" (``where`` says where was looked: " on your watched
+    schedules")."""
     lines = [
         f"On call for {source} ({levels}) {format_until(end, now, tz)}"
         for (source, end), levels in _grouped((r.source_name, r.end, r.escalation_level) for r in shifts.on_call_now)
@@ -90,7 +91,7 @@ def shift_lines(shifts: MyShifts, now: datetime, tz: tzinfo | None) -> list[str]
         [(_, levels)] = _grouped((r.source_name, r.start, r.escalation_level) for r in same)
         lines.append(f"Next: {upcoming.source_name} ({levels}), {format_at(upcoming.start, now, tz)}")
     if not lines:
-        lines.append("Not on call in the next 7 days")
+        lines.append(f"Not on call{where} in the next 7 days")
     return lines
 
 

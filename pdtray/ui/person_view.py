@@ -88,10 +88,11 @@ class PersonPage(QWidget):
         user = card.user
         self.name.setText(inert(user.display_name))
         self.local_time.setText(local_time_line(user, now) or "")
-        self.shifts.setText("\n".join(shift_lines(card.shifts, now, tz)))
+        where = " on your watched schedules" if card.watched_only else ""
+        self.shifts.setText("\n".join(shift_lines(card.shifts, now, tz, where)))
         methods = list(card.contacts or ())
         if card.user.email and not any(m.kind == EMAIL for m in methods):
-            methods.insert(0, ContactMethod(EMAIL, "Email", card.user.email, f"mailto:{card.user.email}"))
+            methods.insert(0, ContactMethod(EMAIL, "login", card.user.email, f"mailto:{card.user.email}"))
         for row, method in enumerate(methods):
             kind = QLabel(f"{KIND_NAMES.get(method.kind, method.kind)} ({inert(method.label)})")
             link = QLabel(f'<a href="{_attr(method.url)}">{_html(method.address)}</a>')

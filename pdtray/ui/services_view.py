@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from pdtray.app.escalation import ChangeEvent, Escalation, Service
 from pdtray.oncall.display_text import inert
 from pdtray.oncall.escalation import level_next_text, level_now_text, target_names
-from pdtray.oncall.human_time import format_at, format_until
+from pdtray.oncall.human_time import capitalized, format_at, format_until
 from pdtray.oncall.models import OnCall, Ref
 
 USER_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -198,7 +198,7 @@ class ServicesPage(QWidget):
                 child.setToolTip(0, "Double-click for how to reach them")
                 top.addChild(child)
             if level.next:
-                nxt = QTreeWidgetItem([inert(level_next_text(level, now, tz)).capitalize()])
+                nxt = QTreeWidgetItem([capitalized(inert(level_next_text(level, now, tz)))])
                 nxt.setData(0, USER_ROLE, (level.next[0].user.id, level.next[0].user.display_name))
                 top.addChild(nxt)
             top.setExpanded(True)
