@@ -25,6 +25,11 @@ if TYPE_CHECKING:
 SEVERITIES = ("critical", "error", "warning", "info")
 
 
+def urgency_of(severity: str) -> str:
+    """An Events API severity as a REST incident's urgency: critical and error page now, the others wait."""
+    return "high" if severity in ("critical", "error") else "low"
+
+
 async def set_incident_status(
     client: PagerDutyClient, incident_id: str, status: str, *, from_email: str | None
 ) -> Incident:
@@ -113,7 +118,7 @@ async def page_on_call(
                 code=exc.code,
             ) from None
         return PageResult("events", dedup_key=str(answer.get("dedup_key") or "") or None)
-    urgency = "high" if severity in ("critical", "error") else "low"
+    urgency = urgency_of(severity)
     raw = await client.create_incident(
         service_id=service_id, title=summary.strip(), urgency=urgency, from_email=from_email
     )

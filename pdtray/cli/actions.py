@@ -187,7 +187,7 @@ async def _page_directly(ctx: CommandContext, args: argparse.Namespace) -> Resul
         else:
             raise UsageError(f"No service uses {who}; name one: pdtray page SERVICE_ID --escalation-policy ID")
         sender = await _acting_email(client, args.from_email)
-        urgency = "high" if args.severity in ("critical", "error") else "low"
+        urgency = actions.urgency_of(args.severity)
         confirm(f"Page {who} on {service.name} ({urgency} urgency): “{args.summary}”?", args)
         try:
             result = await actions.page_directly(

@@ -150,7 +150,7 @@ class ActionsController(QObject):
         sender = self._me_email()
         if target is not None:
             kind, who = target
-            urgency = "high" if severity in ("critical", "error") else "low"
+            urgency = actions.urgency_of(severity)
             self.runner.run(
                 ("page", service.name, who.name),
                 lambda client: actions.page_directly(
