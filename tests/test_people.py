@@ -409,3 +409,61 @@ def test_tray_services_chain_person_card_and_copy(qtbot, make_app):
     app.copy_who_is_on_call()
     copied = QApplication.clipboard().text()
     assert " is on call for " in copied and "\n" not in copied and "Platform Primary" in copied
+
+
+# -- the demo as a stand-in any PagerDuty client can use ------------------------------------------------------
+
+
+def test_demo_answers_where_it_used_to_diverge_from_pagerdutys_schema(story):
+    import httpx
+
+    headers = {"Authorization": f"Token token={story.token}", "Accept": "application/vnd.pagerduty+json;version=2"}
+
+    def get(path, **params):
+        return httpx.get(story.url + path, headers=headers, params=params, timeout=10)
+
+    alice = _user(story, "Alice Nguyen")
+    user = get(f"/users/{alice.id}").json()["user"]
+    assert user["avatar_url"].startswith("https://")  # PagerDuty always sends one
+    assert [c["type"] for c in user["contact_methods"]] == [
+        "email_contact_method_reference",
+        "phone_contact_method_reference",
+        "sms_contact_method_reference",
+    ]
+    # GET /users exists, paginated
+    listed = get("/users", limit=5).json()
+    assert len(listed["users"]) == 5 and listed["more"] is True
+    # without statuses[], every status of the last month: the demo's resolved incident is among them
+    every = get("/incidents", limit=100).json()["incidents"]
+    assert {i["status"] for i in every} == {"triggered", "acknowledged", "resolved"}
+    resolved = next(i for i in every if i["status"] == "resolved")
+    assert resolved["assignments"] == []  # PagerDuty empties them on resolve
+    open_one = next(i for i in every if i["status"] == "triggered")
+    assert set(open_one["assignments"][0]) == {"at", "assignee"}
+    # a schedule with only since renders two weeks from it; with only until, the two weeks before it
+    schedule = story.account.schedule_by_name("Platform Primary")
+    since_only = get(f"/schedules/{schedule.id}", since=START.isoformat()).json()["schedule"]["final_schedule"]
+    entries = since_only["rendered_schedule_entries"]
+    assert entries and entries[-1]["end"] >= (START + timedelta(days=13)).isoformat()[:10]
+    until_only = get(f"/schedules/{schedule.id}", until=START.isoformat()).json()["schedule"]["final_schedule"]
+    assert until_only["rendered_schedule_entries"][0]["start"] <= (START - timedelta(days=13)).isoformat()[:10]
+    # a refused override: error.errors is an array of strings
+    refused = httpx.post(
+        f"{story.url}/schedules/{schedule.id}/overrides",
+        headers=headers,
+        json={
+            "overrides": [{"start": "2020-01-01T00:00:00Z", "end": "2020-01-02T00:00:00Z", "user": {"id": alice.id}}]
+        },
+        timeout=10,
+    )
+    assert refused.status_code == 400
+    assert refused.json()["error"]["errors"] == ["Overrides cannot be created in the past"]
+    # escalation policies and a service by ID follow the schema's shapes
+    policy = get("/escalation_policies", query="Web").json()["escalation_policies"][0]
+    assert [len(r["targets"]) for r in policy["escalation_rules"]] == [1, 1, 1]
+    assert [r["targets"][0]["type"] for r in policy["escalation_rules"]] == [
+        "schedule_v3_reference",
+        "schedule_reference",
+        "user_reference",
+    ]
+    assert policy["services"][0]["summary"] == "Web Frontend"
