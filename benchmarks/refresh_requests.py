@@ -59,6 +59,7 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.1, help="simulated API latency per request, seconds")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--slow-latency", type=float, default=2.0, help="latency for the round-trip figure, seconds")
+    parser.add_argument("--large", type=int, default=2000, help="the large account for the scaling figure")
     args = parser.parse_args()
 
     with DemoServer(schedules=args.schedules) as server:
@@ -94,6 +95,17 @@ def main() -> None:
         print(
             f"{args.slow_latency * 1000:>6.0f}ms pdtray {slow[0]:>9} {slow[1]:>9.3f}s  = {trips:.1f} round trips "
             f"(goal: at most {goal:.0f} s): {verdict}"
+        )
+    # Scaling: the same refresh of a much larger account at the same latency (goal: within 1.5x the small one).
+    with DemoServer(schedules=args.large) as large:
+        asyncio.run(pdtray_refresh(large, datetime.now(UTC)))
+        large.faults.latency = args.slow_latency
+        big = measure(pdtray_refresh, large, 1)
+        ratio = big[1] / slow[1]
+        print(
+            f"{args.slow_latency * 1000:>6.0f}ms pdtray {big[0]:>9} {big[1]:>9.3f}s  {args.large} schedules, "
+            f"{big[2]} on-call rows: {ratio:.2f}x the {args.schedules}-schedule refresh "
+            f"(goal: at most 1.5x): {'PASS' if ratio <= 1.5 else 'MISS'}"
         )
 
 

@@ -3,12 +3,15 @@
 1. Start-up: process start to the first tooltip with data, next to a bare PySide6 QApplication + QSystemTrayIcon
    start measured the same way in the same run (goal: at most 2x).
 2. Memory: resident set size after start and after N refresh cycles (goal: under 90 MB, growth under 5 MB).
-3. Stall: the longest gap between 5 ms timer ticks while a 300-schedule account refreshes with 2 s API latency
-   (goal: under 50 ms), with the popup open so its list is re-rendered too.
+3. Stall: the longest gap between 5 ms timer ticks while a 2,000-schedule account refreshes with 2 s API latency
+   (goal: at most 16 ms, one frame; p99 at most 5 ms), with the popup open so its list is re-rendered too.
+4. Memory with that account: after start, and growth over refreshes.
+
+Every goal is printed with PASS or MISS.
 
 Runs on Xvfb with trayer when they are installed (a real tray), else offscreen.
 
-    python benchmarks/tray_app.py [--runs 5] [--cycles 1000] [--latency 2.0]
+    python benchmarks/tray_app.py [--runs 5] [--cycles 1000] [--latency 2.0] [--stall-schedules 2000]
 """
 
 from __future__ import annotations
@@ -38,6 +41,18 @@ tray.show()
 app.processEvents()
 print("READY", time.time() - t0, flush=True)
 """
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "MISS"
+
+
+def print_memory(memory: dict) -> None:  # type: ignore[type-arg]
+    grown = memory["after"] - memory["start"]
+    start = memory["start"]
+    print(f"   after start:            {start:6.1f} MB (goal: at most 90 MB): {verdict(start <= 90)}")
+    print(f"   after {memory['cycles']} refreshes: {memory['after']:6.1f} MB")
+    print(f"   growth:                 {grown:+6.1f} MB (goal: at most 5 MB): {verdict(grown <= 5)}")
 
 
 def rss_mb() -> float:
@@ -236,8 +251,9 @@ def main() -> None:
     parser.add_argument("--cycles", type=int, default=1000)
     parser.add_argument("--latency", type=float, default=2.0)
     parser.add_argument(
-        "--stall-schedules", type=int, default=300, help="account size for the event-loop stall probe (default 300)"
+        "--stall-schedules", type=int, default=2000, help="account size for the stall and memory probes (2000)"
     )
+    parser.add_argument("--large-cycles", type=int, default=100, help="refreshes of the large account (100)")
     parser.add_argument("--probe", choices=["startup", "prime", "memory", "stall"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.probe == "startup":
@@ -276,16 +292,18 @@ def main() -> None:
             b, c, w = (statistics.median(v) for v in (bare, cold, warm))
             print(f"\n1. start-up, process start to first tooltip with data (median of {args.runs})")
             print(f"   bare QApplication + QSystemTrayIcon:   {b * 1000:7.0f} ms")
-            print(f"   pdtray cold (first refresh over HTTP): {c * 1000:7.0f} ms  ratio {c / b:.2f}x")
             print(
-                f"   pdtray warm (cached data, then fresh): {w * 1000:7.0f} ms  ratio {w / b:.2f}x  (goal: at most 2x)"
+                f"   pdtray cold (first refresh over HTTP): {c * 1000:7.0f} ms  ratio {c / b:.2f}x  "
+                f"(goal: at most 2.0x): {verdict(c / b <= 2.0)}"
+            )
+            print(
+                f"   pdtray warm (cached data, then fresh): {w * 1000:7.0f} ms  ratio {w / b:.2f}x  "
+                f"(goal: at most 1.3x): {verdict(w / b <= 1.3)}"
             )
 
             memory = json.loads(_child([me, "--probe", "memory", "--cycles", str(args.cycles)], env))
             print("\n2. resident memory (VmRSS)")
-            print(f"   after start:            {memory['start']:6.1f} MB (goal: under 90 MB)")
-            print(f"   after {memory['cycles']} refreshes: {memory['after']:6.1f} MB")
-            print(f"   growth:                 {memory['after'] - memory['start']:+6.1f} MB (goal: under 5 MB)")
+            print_memory(memory)
             print(f"   with the popup open:    {memory['popup']:6.1f} MB")
             how = "native, desktop-notifier" if memory["native"] else "tray balloon"
             print(f"   after a notification:   {memory['notified']:6.1f} MB ({how})")
@@ -305,9 +323,19 @@ def main() -> None:
             )
             print(f"   refresh took {stall['refresh_s']:.1f} s; 5 ms timer ticked {stall['ticks']} times")
             print(
-                f"   longest stall: {stall['longest_gap_ms']:.1f} ms, "
-                f"p99 gap {stall['p99_gap_ms']:.1f} ms (goal: under 50 ms)"
+                f"   longest stall: {stall['longest_gap_ms']:.1f} ms (goal: at most 16 ms): "
+                f"{verdict(stall['longest_gap_ms'] <= 16)}"
             )
+            # a 5 ms timer's gap is 5 ms when nothing stalls: the p99 goal is on the time beyond that
+            late = stall["p99_gap_ms"] - 5
+            p99 = stall["p99_gap_ms"]
+            print(f"   p99 gap {p99:.1f} ms, {late:.1f} ms late (goal: at most 5 ms): {verdict(late <= 5)}")
+            big.faults.latency = 0.0  # the stall probe slowed the server down; the memory probe runs at full speed
+            big_memory = json.loads(
+                _child([me, "--probe", "memory", "--cycles", str(args.large_cycles)], {**env, "BENCH_LATENCY": "0"})
+            )
+            print(f"\n4. resident memory with {args.stall_schedules} schedules")
+            print_memory(big_memory)
 
 
 if __name__ == "__main__":

@@ -377,6 +377,7 @@ def test_tray_services_chain_person_card_and_copy(qtbot, make_app):
     settle(qtbot, app)
     # the Services submenu is filled once the first refresh is in: the demo's four services
     qtbot.waitUntil(lambda: len(app.menu.services_menu.actions()) == 4, timeout=10_000)
+    assert app.popup is None  # the menu's services do not build the popup (its pages cost memory)
     web = next(a for a in app.menu.services_menu.actions() if a.text() == "Web Frontend")
     web.trigger()  # two clicks from the tray: the menu, then the service
     popup = app.popup

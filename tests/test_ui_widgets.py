@@ -122,6 +122,31 @@ def test_rows_say_who_is_on_call(page):
     assert rows["Interview Rotation"].on_call == "Not used by any escalation policy"
 
 
+def test_a_refresh_updates_the_list_in_place(page):
+    """Same schedules, one on-call line changed: one row redrawn, no reset, the selection kept; a starred row
+    moves to the top through the sort without a reset either."""
+    from dataclasses import replace
+
+    page.view.setCurrentIndex(page.proxy.index(2, 0))  # Platform Primary
+    resets, changed = [], []
+    page.model.modelReset.connect(lambda: resets.append(True))
+    page.model.dataChanged.connect(lambda a, b: changed.append((a.row(), b.row())))
+    rows = list(page.model.rows)
+    primary = next(i for i, r in enumerate(rows) if r.schedule.name == "Platform Primary")
+    rows[primary] = replace(rows[primary], on_call="Bob (L1), until 03:34 tomorrow")
+    page.set_rows(rows)
+    assert resets == [] and changed == [(primary, primary)]
+    assert page.current_id() == rows[primary].schedule.id
+    secondary = next(i for i, r in enumerate(rows) if r.schedule.name == "Platform Secondary")
+    rows = list(rows)
+    rows[secondary] = replace(rows[secondary], starred=True)
+    page.set_rows(rows)
+    assert resets == [] and changed[-1] == (secondary, secondary)
+    assert visible_names(page)[:2] == ["Platform Secondary", "Security Triage"]
+    page.set_rows(rows[:-1])  # a schedule gone: the list is rebuilt
+    assert resets == [True]
+
+
 def test_starred_first_then_by_name(page):
     assert visible_names(page) == ["Security Triage", "Interview Rotation", "Platform Primary", "Platform Secondary"]
 

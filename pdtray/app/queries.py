@@ -140,13 +140,20 @@ async def schedule_window(
         raise invalid_answer(what, exc) from None
 
 
+#: pages at least this long are decoded on a worker thread (a few rows cost less than the hand-over)
+THREAD_DECODE_ROWS = 25
+
+
 async def decoded_oncalls(pages: AsyncIterator[list[dict[str, Any]]], what: str) -> list[OnCall]:
-    """Decodes each page as it arrives, so a large account's rows are not all decoded in one stretch that would
-    hold up the UI."""
+    """Decodes each page as it arrives, on a worker thread: the UI thread then holds the interpreter for at most
+    a switch interval (5 ms) at a time while a large account's rows are decoded, instead of the whole page."""
     rows: list[OnCall] = []
     try:
         async for page in pages:
-            rows.extend(decode_oncalls(page))
+            if len(page) >= THREAD_DECODE_ROWS:
+                rows.extend(await asyncio.to_thread(decode_oncalls, page))
+            else:
+                rows.extend(decode_oncalls(page))
     except DecodeError as exc:
         raise invalid_answer(what, exc) from None
     return rows

@@ -152,6 +152,7 @@ class TrayApplication(QObject):
         self.people = PeopleController(
             self.session,
             popup=self._ensure_popup,
+            existing_popup=lambda: self.popup,
             tz=lambda: self.tz,
             watched=lambda: [ref.id for ref in watched_refs(self.refresh.state, self.settings)],
             parent=self,

@@ -29,6 +29,7 @@ class PeopleController(QObject):
         session: Session,
         *,
         popup: Callable[[], Popup],
+        existing_popup: Callable[[], Popup | None],
         tz: Callable[[], tzinfo | None],
         watched: Callable[[], list[str]],
         parent: QObject | None = None,
@@ -39,12 +40,17 @@ class PeopleController(QObject):
         self.runner.failed.connect(self._failed)
         self.book = people.ContactBook()
         self._popup = popup
+        self._existing_popup = existing_popup
+        #: the last services answer, for a popup built after it came
+        self.services: list[tuple[escalation.Service, list]] | None = None
         self._tz = tz
         self._watched = watched
         #: the person or service whose answer the popup waits for: a late answer for another is dropped
         self._wanted: dict[str, str] = {}
 
     def connect_popup(self, popup: Popup) -> None:
+        if self.services is not None:
+            popup.services.set_services(self.services, datetime.now(UTC), self._tz())
         popup.services.list_requested.connect(self.load_services)
         popup.services.escalation_requested.connect(self.open_escalation)
         popup.services.person_requested.connect(self.open_person)
@@ -86,16 +92,21 @@ class PeopleController(QObject):
     # -- answers ------------------------------------------------------------------------------------------------
 
     def _succeeded(self, tag: tuple[object, ...], result: object) -> None:
-        popup = self._popup()  # built on first use: answers fill its pages for when it is opened
         now, tz = datetime.now(UTC), self._tz()
         kind = tag[0]
+        if kind == "services":
+            # asked for at start for the tray menu: the popup is not built for it (it costs memory)
+            assert isinstance(result, list)
+            self.services = result
+            self.services_loaded.emit(result)
+            existing = self._existing_popup()
+            if existing is not None:
+                existing.services.set_services(result, now, tz)
+            return
+        popup = self._popup()
         if kind == "person" and self._wanted.get("person") == tag[1]:
             assert isinstance(result, people.PersonCard)
             popup.person.show_card(result, now, tz)
-        elif kind == "services":
-            assert isinstance(result, list)
-            self.services_loaded.emit(result)
-            popup.services.set_services(result, now, tz)
         elif kind == "escalation" and self._wanted.get("escalation") == tag[1]:
             assert isinstance(result, escalation.Escalation)
             popup.services.show_escalation(result, now, tz)
@@ -104,8 +115,10 @@ class PeopleController(QObject):
             popup.services.show_changes_list(result, now, tz)
 
     def _failed(self, tag: tuple[object, ...], message: str) -> None:
-        popup = self._popup()
         kind = tag[0]
+        popup = self._existing_popup()
+        if popup is None:
+            return  # the menu's services at start: the Services page asks again when opened
         if kind == "person" and self._wanted.get("person") == tag[1]:
             popup.person.show_error(f"Could not load this person: {message}")
         elif kind == "services":

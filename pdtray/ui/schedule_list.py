@@ -97,12 +97,33 @@ def build_rows(
     return rows
 
 
+def _runs(indexes: list[int]) -> list[tuple[int, int]]:
+    """[1, 2, 3, 7] -> [(1, 3), (7, 7)]: one dataChanged per run of neighbouring rows."""
+    runs: list[tuple[int, int]] = []
+    for i in indexes:
+        if runs and i == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], i)
+        else:
+            runs.append((i, i))
+    return runs
+
+
 class ScheduleListModel(QAbstractListModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.rows: list[ScheduleRow] = []
 
     def set_rows(self, rows: list[ScheduleRow]) -> None:
+        """In place when the same schedules come in the same order (every refresh but a new schedule list): only
+        the rows that changed are redrawn and re-sorted, and the selection and scroll position stay."""
+        if len(rows) == len(self.rows) and all(
+            a.schedule.id == b.schedule.id for a, b in zip(rows, self.rows, strict=True)
+        ):
+            old, self.rows = self.rows, rows
+            changed = [i for i, (a, b) in enumerate(zip(old, rows, strict=True)) if a != b]
+            for first, last in _runs(changed):
+                self.dataChanged.emit(self.index(first, 0), self.index(last, 0))
+            return
         self.beginResetModel()
         self.rows = rows
         self.endResetModel()
