@@ -13,7 +13,10 @@ import threading
 from collections.abc import Callable
 from typing import TypeVar
 
+from pdtray.pagerduty.off_loop import current_loop, off_the_loop
+
 T = TypeVar("T")
+__all__ = ["CallTimedOutError", "call_in_thread", "current_loop", "off_the_loop"]
 
 
 class CallTimedOutError(TimeoutError):
@@ -21,7 +24,7 @@ class CallTimedOutError(TimeoutError):
 
 
 async def call_in_thread(fn: Callable[[], T], *, timeout: float, name: str = "pdtray-blocking-call") -> T:
-    loop = asyncio.get_running_loop()
+    loop = current_loop()
     future: asyncio.Future[T] = loop.create_future()
 
     def settle(result: T | None, error: BaseException | None) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from pdtray.app.blocking import off_the_loop
 from pdtray.app.snapshot import Snapshot
 from pdtray.app.user_directory import UserDirectory
 from pdtray.oncall import (
@@ -69,6 +70,8 @@ async def schedules(client: PagerDutyClient, *, query: str | None = None) -> lis
             problem = answer
         elif isinstance(answer, BaseException):
             raise answer
+        elif len(answer) >= THREAD_DECODE_ROWS:
+            found += await off_the_loop(_decode_schedules, answer)
         else:
             found += _decode_schedules(answer)
     found.sort(key=lambda s: (s.name.casefold(), s.id))
@@ -151,7 +154,7 @@ async def decoded_oncalls(pages: AsyncIterator[list[dict[str, Any]]], what: str)
     try:
         async for page in pages:
             if len(page) >= THREAD_DECODE_ROWS:
-                rows.extend(await asyncio.to_thread(decode_oncalls, page))
+                rows.extend(await off_the_loop(decode_oncalls, page))
             else:
                 rows.extend(decode_oncalls(page))
     except DecodeError as exc:

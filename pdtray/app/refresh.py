@@ -21,6 +21,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from pdtray.app import cache, queries
 from pdtray.app.awake_clock import awake_clock
+from pdtray.app.blocking import off_the_loop
 from pdtray.app.refresh_state import RefreshState
 from pdtray.app.secrets import KeyringUnavailableError
 from pdtray.app.session import Session
@@ -281,7 +282,7 @@ class RefreshService(QObject):
             return
         state = self.state
         try:
-            await asyncio.to_thread(cache.save, self._cache_path, state.snapshot, state.schedules, state.schedules_at)
+            await off_the_loop(cache.save, self._cache_path, state.snapshot, state.schedules, state.schedules_at)
         except OSError as exc:
             log.warning("could not write the cache %s: %s", self._cache_path, exc)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from pdtray.oncall import MyShifts, OnCall
 from pdtray.oncall.incidents import Incident
@@ -25,13 +26,14 @@ class Snapshot:
     #: the watched schedules are complete, others may be missing
     complete: bool = True
 
-    @property
+    @cached_property
     def rows_known(self) -> tuple[OnCall, ...]:
         """Every on-call row this refresh brought: who was on call then, and my shifts of the next 7 days.
 
         Read at any later moment (``active_rows``/``by_schedule`` with ``now``), they say who is on call then as
         far as is known: at my handover the icon, the tooltip and the popup all show me on call at the same tick,
-        rather than the icon alone until the next refresh."""
+        rather than the icon alone until the next refresh. The same tuple each time it is read, so that work
+        done on it can be remembered (:class:`pdtray.oncall.current.OnCallAt`)."""
         return (*self.on_call_now, *self.mine.on_call_now, *self.mine.upcoming)
 
     def next_change(self, now: datetime, schedule_ids: frozenset[str] | None = None) -> datetime | None:

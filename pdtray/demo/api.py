@@ -88,7 +88,11 @@ def _ts(value: datetime, zone: ZoneInfo | None = None) -> str:
 
 class DemoAPI:
     def __init__(self, account: Account, base_url: str = "", clock: Callable[[], datetime] | None = None) -> None:
+        from pdtray.demo.oauth import OAuthServer
+
         self.account = account
+        #: "Sign in with PagerDuty": its access tokens act as the demo user's
+        self.oauth = OAuthServer()
         self.base_url = base_url
         self._clock = clock or (lambda: datetime.now(UTC))
         self._lock = threading.RLock()  # the account is shared by the server's threads
@@ -126,6 +130,12 @@ class DemoAPI:
             if path == "/v2/enqueue" and method == "POST":
                 status, payload = self._enqueue(body)
                 return self._reply(status, payload)
+            if path == "/oauth/authorize" and method == "GET":
+                return Reply(*self.oauth.authorize(query))
+            if path == "/oauth/token" and method == "POST":
+                return Reply(*self.oauth.token(body))
+            if path == "/oauth/revoke" and method == "POST":
+                return Reply(*self.oauth.revoke(body))
             kind = self._authenticate(headers.get("authorization", ""))
             for route_method, pattern, handler in self._routes:
                 match = pattern.fullmatch(path)
@@ -151,6 +161,8 @@ class DemoAPI:
         elif header.startswith("Bearer "):
             token = header[len("Bearer ") :]
         kind = TOKENS.get(token or "")
+        if kind is None and header.startswith("Bearer ") and self.oauth.valid_access(token or ""):
+            kind = TokenKind.USER  # an OAuth token of the signed-in demo user
         if kind is None:
             raise _error(401, "Authentication failed", 2006)
         return kind

@@ -31,8 +31,24 @@ def _row_order(row: OnCall) -> tuple[str, str, int, str]:
 
 
 def active_rows(rows: Iterable[OnCall], now: datetime) -> list[OnCall]:
-    """Rows on call at ``now`` in a stable, readable order (schedule, policy, level), exact duplicates dropped."""
-    return sorted({row for row in rows if row.is_active(now)}, key=_row_order)
+    """Rows on call at ``now`` in a stable, readable order (schedule, policy, level), exact duplicates dropped.
+
+    Duplicates are found by a flat key rather than by hashing the rows (frozen dataclasses of dataclasses): on a
+    2,000-schedule account that was most of the time this takes."""
+    unique: dict[tuple[object, ...], OnCall] = {}
+    for row in rows:
+        if row.is_active(now):
+            key = (
+                row.user.id,
+                row.user.name,
+                row.escalation_policy.id,
+                row.escalation_level,
+                row.schedule.id if row.schedule else None,
+                row.start,
+                row.end,
+            )
+            unique.setdefault(key, row)
+    return sorted(unique.values(), key=_row_order)
 
 
 @dataclass(frozen=True)
@@ -81,6 +97,44 @@ def by_schedule(rows: Iterable[OnCall], now: datetime) -> dict[str, ScheduleOnCa
         persons.sort(key=lambda p: (p.levels[0], p.user.name.casefold()))
         result[schedule_id] = ScheduleOnCall(schedule=ref, people=tuple(persons))
     return result
+
+
+class OnCallAt:
+    """:func:`by_schedule` for one collection of rows, remembered until the next moment one of them starts or
+    ends: the tray redraws every minute and after every state change, and with thousands of rows working it out
+    again each time held the UI up. ``now`` is passed in; nothing here reads a clock."""
+
+    def __init__(self) -> None:
+        self._rows: object = None
+        self._valid_from: datetime | None = None
+        self._valid_until: datetime | None = None
+        self._result: dict[str, ScheduleOnCall] = {}
+
+    @property
+    def last(self) -> dict[str, ScheduleOnCall]:
+        """The latest answer worked out, whatever it was for."""
+        return self._result
+
+    def known(self, rows: tuple[OnCall, ...] | list[OnCall], now: datetime) -> dict[str, ScheduleOnCall] | None:
+        """The answer for ``rows`` at ``now`` if it is already worked out, else None."""
+        if (
+            rows is self._rows
+            and (self._valid_from is None or self._valid_from <= now)
+            and (self._valid_until is None or now < self._valid_until)
+        ):
+            return self._result
+        return None
+
+    def __call__(self, rows: tuple[OnCall, ...] | list[OnCall], now: datetime) -> dict[str, ScheduleOnCall]:
+        known = self.known(rows, now)
+        if known is not None:
+            return known
+        bounds = [b for row in rows for b in (row.start, row.end) if b is not None]
+        self._valid_from = max((b for b in bounds if b <= now), default=None)
+        self._valid_until = min((b for b in bounds if b > now), default=None)
+        self._rows = rows
+        self._result = by_schedule(rows, now)
+        return self._result
 
 
 def _earliest_end(rows: list[OnCall]) -> datetime | None:

@@ -8,6 +8,7 @@ taken from the C locale so the output is the same on every machine.
 from __future__ import annotations
 
 from datetime import datetime, timedelta, tzinfo
+from functools import lru_cache
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -26,9 +27,11 @@ def clock(t: datetime, tz: tzinfo | None = None) -> str:
     return f"{text} {local.tzname()}" if is_ambiguous(t, tz) and local.tzname() else text
 
 
+@lru_cache(maxsize=4096)
 def is_ambiguous(t: datetime, tz: tzinfo | None = None) -> bool:
     """True when ``t``'s wall-clock time in the display zone also names another moment (a DST change's repeated
-    hour). Worked out from offsets, so that it holds for the machine's zone too, which has no fold information."""
+    hour). Worked out from offsets, so that it holds for the machine's zone too, which has no fold information.
+    Remembered: a list of thousands of schedules asks it again for the same few handoff times."""
     local = to_display(t, tz)
     offset = local.utcoffset()
     for probe in (t - timedelta(hours=3), t + timedelta(hours=3)):

@@ -6,6 +6,7 @@ It returns PagerDuty's JSON as dicts; turning them into on-call facts is the dom
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import ssl
 import time
@@ -30,6 +31,7 @@ from pdtray.pagerduty.errors import (
     UncertainOutcomeError,
     error_for_response,
 )
+from pdtray.pagerduty.off_loop import off_the_loop
 from pdtray.pagerduty.retry import RETRYABLE_STATUSES, RetryPolicy, rate_limit_wait
 from pdtray.pagerduty.service_urls import Region, ServiceURLs, is_loopback_host, resolve
 from pdtray.pagerduty.tls import tls_context
@@ -97,6 +99,10 @@ def _encode_params(params: Params) -> list[tuple[str, str]]:
         else:
             pairs.extend((key, str(item)) for item in value)
     return pairs
+
+
+#: answers at least this large are parsed on a worker thread (a page of 100 schedules is about 100 KB)
+THREAD_DECODE_BYTES = 32_768
 
 
 class PagerDutyClient:
@@ -270,7 +276,10 @@ class PagerDutyClient:
                     decoded: Any = None
                 else:
                     try:
-                        decoded = response.json()
+                        if len(response.content) >= THREAD_DECODE_BYTES:
+                            decoded = await off_the_loop(json.loads, response.content)
+                        else:
+                            decoded = response.json()
                     except (ValueError, RecursionError):
                         decoded = _UNREADABLE
                 problem = _shape_problem(decoded, shape, what, status)

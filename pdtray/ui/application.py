@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from pdtray import __version__
 from pdtray.app import autostart, cache, queries
 from pdtray.app.autostart import AutostartError
+from pdtray.app.blocking import off_the_loop
 from pdtray.app.connection import Connection, resolve_connection
 from pdtray.app.connection_test import ConnectionTester, TestResult
 from pdtray.app.coverage import CoverageWatcher
@@ -44,7 +45,8 @@ from pdtray.app.secrets import (
 from pdtray.app.session import Session
 from pdtray.app.settings import Settings, load_settings, merged_with_disk, save_settings, updated
 from pdtray.app.timelines import TimelineLoader
-from pdtray.oncall import ScheduleOnCall, Timeline, User, by_schedule
+from pdtray.oncall import OnCall, Schedule, ScheduleOnCall, Timeline, User
+from pdtray.oncall.current import OnCallAt
 from pdtray.oncall.human_time import clock, format_at
 from pdtray.oncall.incidents import badge as incident_badge
 from pdtray.oncall.reminders import MyShift
@@ -71,6 +73,12 @@ log = logging.getLogger(__name__)
 #: how long "Settings…" waits for the keyring to say whether a token is stored before it opens without knowing
 SETTINGS_KEYRING_WAIT = 3.0
 MINUTE_MS = 60_000
+
+
+#: accounts with this many schedules have their list built on a worker thread
+THREADED_LIST_SIZE = 300
+#: on-call rows from which "who is on call" is worked out on a worker thread
+THREADED_ROWS = 1500
 
 
 class TrayApplication(QObject):
@@ -121,6 +129,12 @@ class TrayApplication(QObject):
         self._minute = QTimer(self)
         self._minute.timeout.connect(self.render)
         # State changes come in bursts (a refresh publishes several); they are drawn once per loop turn.
+        #: who is on call by schedule, worked out once per set of rows until the next handoff
+        self._on_call_at = OnCallAt()
+        #: what the schedule list was last built from, and the build under way for a large account
+        self._rows_key: tuple[object, ...] | None = None
+        self._rows_task: asyncio.Future[None] | None = None
+        self._on_call_task: asyncio.Future[None] | None = None
         self._render_soon = QTimer(self)
         self._render_soon.setSingleShot(True)
         self._render_soon.setInterval(0)
@@ -296,7 +310,7 @@ class TrayApplication(QObject):
         now = datetime.now(UTC)
         state = self.shown_state()
         # one tick for everything drawn: the icon, the tooltip, the menu and the popup all read the rows at ``now``
-        on_call = by_schedule(state.snapshot.rows_known, now) if state.snapshot else {}
+        on_call = self._who_is_on_call(state.snapshot.rows_known, now) if state.snapshot else {}
         look = tray_look(state, self.settings, now, self.tz, on_call=on_call)
         if self.demo:
             look = replace(look, tooltip="pdtray demo account\n" + look.tooltip)
@@ -304,6 +318,37 @@ class TrayApplication(QObject):
         self.menu.set_incidents(look.badge)
         if self.popup is not None and self.popup.isVisible():
             self._render_popup(state, now, on_call)
+
+    def _who_is_on_call(self, rows: tuple[OnCall, ...], now: datetime) -> dict[str, ScheduleOnCall]:
+        """Who is on call by schedule. Thousands of rows are worked out on a worker thread: until that answer
+        is in (well under a second), the tray keeps showing the last one, all of it from the same answer."""
+        known = self._on_call_at.known(rows, now)
+        if known is not None:
+            return known
+        if len(rows) < THREADED_ROWS:
+            return self._on_call_at(rows, now)
+        if self._on_call_task is None or self._on_call_task.done():
+            self._on_call_task = asyncio.ensure_future(self._work_out_on_call(rows, now))
+        return self._on_call_at.last
+
+    async def _work_out_on_call(self, rows: tuple[OnCall, ...], now: datetime) -> None:
+        await off_the_loop(self._on_call_at, rows, now)
+        self._render_soon.start()
+
+    async def _rows_off_thread(
+        self,
+        key: tuple[object, ...],
+        schedules: list[Schedule],
+        on_call: dict[str, ScheduleOnCall],
+        starred: list[str],
+        now: datetime,
+        tz: tzinfo | None,
+    ) -> None:
+        from pdtray.ui.schedule_list import build_rows
+
+        rows = await off_the_loop(build_rows, schedules, on_call, starred, now, tz)
+        if key == self._rows_key and self.popup is not None:
+            self.popup.schedules.set_rows(rows)
 
     def _render_popup(self, state: RefreshState, now: datetime, on_call: dict[str, ScheduleOnCall]) -> None:
         from pdtray.ui.schedule_list import build_rows
@@ -313,7 +358,18 @@ class TrayApplication(QObject):
         tz = self.tz
         snapshot = state.snapshot
         starred = [ref.id for ref in watched_refs(state, self.settings)] if state.schedules else []
-        popup.schedules.set_rows(build_rows(list(state.schedules), on_call, starred, now, tz))
+        key = (id(state.schedules), id(on_call), tuple(starred), now.replace(second=0, microsecond=0), tz)
+        if key != self._rows_key:
+            self._rows_key = key
+            schedules = list(state.schedules)
+            if len(schedules) < THREADED_LIST_SIZE:
+                popup.schedules.set_rows(build_rows(schedules, on_call, starred, now, tz))
+            else:
+                # thousands of rows: worked out on a worker thread (the UI thread keeps its frames), shown when
+                # ready unless a newer render has asked for other rows meanwhile
+                self._rows_task = asyncio.ensure_future(
+                    self._rows_off_thread(key, schedules, on_call, starred, now, tz)
+                )
         if not state.schedules:
             if state.error is not None:
                 message = str(state.error)
@@ -382,7 +438,7 @@ class TrayApplication(QObject):
         now = datetime.now(UTC)
         state = self.shown_state()
         snapshot = state.snapshot
-        self._render_popup(state, now, by_schedule(snapshot.rows_known, now) if snapshot else {})
+        self._render_popup(state, now, self._who_is_on_call(snapshot.rows_known, now) if snapshot else {})
         self.notifier.withdraw_all()
         if popup.as_window:
             popup.show_now()
@@ -403,7 +459,7 @@ class TrayApplication(QObject):
 
         now = datetime.now(UTC)
         snapshot = self.shown_state().snapshot
-        on_call = by_schedule(snapshot.rows_known, now) if snapshot else {}
+        on_call = self._who_is_on_call(snapshot.rows_known, now) if snapshot else {}
         watched = watched_refs(self.refresh.state, self.settings)
         self.people.copy_text(chat_summary(watched, on_call, now, self.tz))
 

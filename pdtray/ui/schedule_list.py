@@ -114,8 +114,11 @@ class ScheduleListModel(QAbstractListModel):
         self.rows: list[ScheduleRow] = []
 
     def set_rows(self, rows: list[ScheduleRow]) -> None:
-        """In place when the same schedules come in the same order (every refresh but a new schedule list): only
-        the rows that changed are redrawn and re-sorted, and the selection and scroll position stay."""
+        """Starred first, then by name, sorted here in one Python sort rather than by the proxy (whose sort calls
+        back into Python twice per comparison: tenths of a second for 2,000 schedules). In place when the same
+        schedules come in the same order (every refresh but a new schedule list or a star): only the rows that
+        changed are redrawn, and the selection and scroll position stay."""
+        rows = sorted(rows, key=lambda r: (not r.starred, r.schedule.name.casefold(), r.schedule.id))
         if len(rows) == len(self.rows) and all(
             a.schedule.id == b.schedule.id for a, b in zip(rows, self.rows, strict=True)
         ):
@@ -148,7 +151,7 @@ class ScheduleListModel(QAbstractListModel):
 
 
 class ScheduleFilter(QSortFilterProxyModel):
-    """Starred first, then by name; keeps rows whose name, description, zone or on-call person match."""
+    """Keeps rows whose name, description, zone or on-call person match, in the model's order."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -165,13 +168,10 @@ class ScheduleFilter(QSortFilterProxyModel):
             self.invalidateRowsFilter()
 
     def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex) -> bool:
+        if not self._needle:
+            return True
         row: ScheduleRow = self.sourceModel().index(source_row, 0, source_parent).data(ROW_ROLE)
         return all(word in row.search_text for word in self._needle.split())
-
-    def lessThan(self, left: QModelIndex | QPersistentModelIndex, right: QModelIndex | QPersistentModelIndex) -> bool:
-        a: ScheduleRow = left.data(ROW_ROLE)
-        b: ScheduleRow = right.data(ROW_ROLE)
-        return (not a.starred, a.schedule.name.casefold()) < (not b.starred, b.schedule.name.casefold())
 
 
 class ScheduleDelegate(QStyledItemDelegate):
@@ -275,7 +275,6 @@ class ScheduleListPage(QWidget):
         self.model = ScheduleListModel(self)
         self.proxy = ScheduleFilter(self)
         self.proxy.setSourceModel(self.model)
-        self.proxy.sort(0)
         self.view = QListView()
         self.view.setModel(self.proxy)
         self.view.setAccessibleName("Schedules")
