@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from pdtray.app.secrets import Token, TokenOrigin, load_token
@@ -14,6 +14,7 @@ from pdtray.pagerduty.service_urls import resolve
 
 if TYPE_CHECKING:
     from pdtray.pagerduty.client import PagerDutyClient
+    from pdtray.pagerduty.oauth import OAuthCredentials
 
 API_URL_ENV = "PAGERDUTY_API_URL"
 
@@ -23,10 +24,21 @@ class Connection:
     token: Token
     region: str = "us"
     base_url: str | None = None
+    #: signed in with OAuth: one set of credentials for every client of this connection, so that a renewal
+    #: (which rotates the refresh token) is seen by all of them
+    oauth: OAuthCredentials | None = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.token.origin is TokenOrigin.OAUTH and self.oauth is None:
+            from pdtray.app.sign_in import SignedIn
+
+            object.__setattr__(self, "oauth", SignedIn.from_json(self.token.value).credentials())
 
     def client(self, **options: object) -> PagerDutyClient:
         from pdtray.pagerduty.client import PagerDutyClient
 
+        if self.oauth is not None:
+            return PagerDutyClient(self.oauth, region=self.region, base_url=self.base_url, **options)  # type: ignore[arg-type]
         return PagerDutyClient(self.token.value, region=self.region, base_url=self.base_url, **options)  # type: ignore[arg-type]
 
     @property

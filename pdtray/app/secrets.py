@@ -30,6 +30,8 @@ class TokenOrigin(StrEnum):
     ENVIRONMENT = "environment"
     KEYRING = "keyring"
     DEMO = "demo"
+    #: signed in with PagerDuty (OAuth): ``value`` is the stored sign-in, tokens and all
+    OAUTH = "oauth"
 
 
 @dataclass(frozen=True)
@@ -127,11 +129,15 @@ def write_routing_key(service_id: str, key: str) -> None:
 
 
 def delete_keyring_token() -> None:
+    delete_keyring_entry(KEYRING_USERNAME)
+
+
+def delete_keyring_entry(username: str) -> None:
     import keyring
     from keyring.errors import KeyringError, PasswordDeleteError
 
     try:
-        keyring.delete_password(KEYRING_SERVICE, KEYRING_USERNAME)
+        keyring.delete_password(KEYRING_SERVICE, username)
     except PasswordDeleteError:
         return
     except (KeyringError, RuntimeError, OSError) as exc:
@@ -155,9 +161,14 @@ def load_token() -> Token:
     if stored:
         remember_secret(stored)
         return Token(stored, TokenOrigin.KEYRING)
+    from pdtray.app.sign_in import read_sign_in
+
+    signed_in = read_sign_in()
+    if signed_in is not None:
+        return Token(signed_in.to_json(), TokenOrigin.OAUTH)
     raise TokenMissingError(
-        f"No PagerDuty API token: enter one in pdtray's Settings (it is kept in the OS keyring) or set {TOKEN_ENV}. "
-        "To try pdtray without an account, add --demo."
+        f"Not signed in: choose Sign in with PagerDuty in pdtray's Settings (or run `pdtray login`), enter an API "
+        f"key there (it is kept in the OS keyring), or set {TOKEN_ENV}. To try pdtray without an account, add --demo."
     )
 
 

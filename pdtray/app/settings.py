@@ -43,6 +43,12 @@ def _url(value: Any) -> str:
     return value
 
 
+def _client_id(value: Any) -> str:
+    if not isinstance(value, str) or len(value) > 200 or any(c.isspace() for c in value.strip()):
+        raise ValueError("must be the client ID PagerDuty shows for your OAuth app, without spaces")
+    return value.strip()
+
+
 def _poll(value: Any) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or not 30 <= value <= 3600:
         raise ValueError("must be a whole number of seconds from 30 to 3600")
@@ -106,6 +112,13 @@ class Settings:
         "Overrides the region, for a proxy. Must be https (http only for this machine).",
         _url,
         "url",
+    )
+    oauth_client_id: str = _setting(
+        "",
+        "OAuth client ID",
+        "Your organisation's PagerDuty OAuth app, for Sign in with PagerDuty (an admin registers it).",
+        _client_id,
+        "text",
     )
     poll_interval: int = _setting(60, "Refresh every", "Seconds between refreshes (30 s to 1 h).", _poll, "seconds")
     lead_times: list[int] = _setting(

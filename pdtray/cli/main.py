@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from contextlib import AbstractContextManager, nullcontext
@@ -17,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from pdtray import __version__
 from pdtray.app import queries
-from pdtray.app.connection import Connection, demo_connection, resolve_connection
+from pdtray.app.connection import API_URL_ENV, Connection, demo_connection, resolve_connection
 from pdtray.app.log import LEVELS
 from pdtray.app.settings import Settings, load_settings
 from pdtray.cli import output
@@ -48,6 +49,8 @@ EPILOG = """commands:
   take SCHEDULE_ID [--at TIME]
                           put yourself on call for the shift running now or at TIME (asks first)
   export-ics FILE         your shifts of the next 7 days as an .ics calendar
+  login [--client-id ID]  sign in with PagerDuty in the browser (instead of an API key)
+  logout                  revoke and forget that sign-in
 
 The token comes from PAGERDUTY_TOKEN, else the OS keyring (set it in the tray app's Settings).
 Try it without an account: pdtray --demo oncall"""
@@ -113,10 +116,11 @@ def build_parser() -> argparse.ArgumentParser:
     timeline.add_argument("schedule_id", metavar="SCHEDULE_ID")
     timeline.add_argument("--hours", type=_hours, default=24, help="how far ahead, in hours (1-744, default 24)")
     _add_common(timeline, suppress=True)
-    from pdtray.cli import actions, people
+    from pdtray.cli import actions, people, sign_in
 
     actions.add_parsers(sub, lambda p: _add_common(p, suppress=True))
     people.add_parsers(sub, lambda p: _add_common(p, suppress=True))
+    sign_in.add_parsers(sub, lambda p: _add_common(p, suppress=True))
     return parser
 
 
@@ -133,12 +137,22 @@ def _hours(text: str) -> int:
 class CommandContext:
     """What every command needs: a connection, the clock reading, and the display time zone."""
 
-    def __init__(self, connection: Connection, settings: Settings, now: datetime) -> None:
-        self.connection = connection
+    def __init__(
+        self, connection: Connection | None, settings: Settings, now: datetime, api_url: str | None = None
+    ) -> None:
+        self._connection = connection
+        self.settings = settings
+        #: --api-url or PAGERDUTY_API_URL, for the commands that sign in rather than connect
+        self.api_url = api_url
         self.now = now
         self.tz: tzinfo | None = ZoneInfo(settings.display_time_zone) if settings.display_time_zone else None
         self.watched: list[str] = list(settings.watched_schedules or [])
         self.schedule_names: dict[str, str] = {}
+
+    @property
+    def connection(self) -> Connection:
+        assert self._connection is not None
+        return self._connection
 
     @property
     def zone_name(self) -> str:
@@ -217,8 +231,9 @@ COMMANDS: dict[str, Callable[[CommandContext, argparse.Namespace], Coroutine[Any
 def _all_commands() -> dict[str, Callable[[CommandContext, argparse.Namespace], Coroutine[Any, Any, Result]]]:
     from pdtray.cli.actions import COMMANDS as ACTIONS
     from pdtray.cli.people import COMMANDS as PEOPLE
+    from pdtray.cli.sign_in import COMMANDS as SIGN_IN
 
-    return {**COMMANDS, **ACTIONS, **PEOPLE}
+    return {**COMMANDS, **ACTIONS, **PEOPLE, **SIGN_IN}
 
 
 def _fail(message: str, code: int) -> int:
@@ -230,8 +245,11 @@ def run_command(args: argparse.Namespace) -> int:
     loaded = load_settings()
     for warning in loaded.warnings:
         print(f"pdtray: warning: {for_terminal(warning)}", file=sys.stderr)
-    connect: AbstractContextManager[Connection]
-    if args.demo:
+    connect: AbstractContextManager[Connection | None]
+    api_url = args.api_url or os.environ.get(API_URL_ENV) or loaded.settings.api_url or None
+    if args.command in ("login", "logout"):
+        connect = nullcontext(None)  # they make or end the credentials rather than use them
+    elif args.demo:
         connect = demo_connection()
     else:
         try:
@@ -239,7 +257,7 @@ def run_command(args: argparse.Namespace) -> int:
         except PagerDutyError as exc:
             return _fail(str(exc), EXIT_CONFIG)
     with connect as connection:
-        ctx = CommandContext(connection, loaded.settings, datetime.now(UTC))
+        ctx = CommandContext(connection, loaded.settings, datetime.now(UTC), api_url=api_url)
         import asyncio  # here, not at the top: the tray app starts without it and shows its cached state first
 
         from pdtray.cli.actions import UsageError

@@ -102,6 +102,7 @@ class OAuthServer:
         code = self.codes.get(form.get("code", ""))
         if code is None or code.used:
             return _error("invalid_grant", "The authorization code is invalid or was already used.")
+        code.used = True  # any attempt uses it up: a wrong verifier cannot be followed by guesses
         if self.clock() - code.issued > CODE_LIFETIME:
             return _error("invalid_grant", "The authorization code has expired.")
         if form.get("client_id") != code.client_id or form.get("redirect_uri") != code.redirect_uri:
@@ -110,7 +111,6 @@ class OAuthServer:
         challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
         if not verifier or challenge != code.challenge:
             return _error("invalid_grant", "The code_verifier does not match the code_challenge.")
-        code.used = True
         return self._issue(code.client_id, code.scope)
 
     def _refresh(self, form: dict[str, str]) -> tuple[int, bytes, tuple[tuple[str, str], ...]]:

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mappin
 from datetime import datetime
 from hashlib import sha256
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import httpx
 
@@ -36,6 +36,9 @@ from pdtray.pagerduty.retry import RETRYABLE_STATUSES, RetryPolicy, rate_limit_w
 from pdtray.pagerduty.service_urls import Region, ServiceURLs, is_loopback_host, resolve
 from pdtray.pagerduty.tls import tls_context
 from pdtray.pagerduty.token_format import check_token
+
+if TYPE_CHECKING:
+    from pdtray.pagerduty.oauth import OAuthCredentials
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +116,7 @@ class PagerDutyClient:
 
     def __init__(
         self,
-        token: str,
+        token: str | OAuthCredentials,
         *,
         region: str | Region = Region.US,
         base_url: str | None = None,
@@ -127,11 +130,18 @@ class PagerDutyClient:
     ) -> None:
         """``timeout`` bounds each attempt as a whole (a server trickling bytes resets httpx's own read timeout
         with every byte); the retry policy's ``deadline`` bounds the request with all its retries."""
-        if not token or not token.strip():
-            raise TokenMissingError("No PagerDuty API token was given.")
         self.urls: ServiceURLs = resolve(region, base_url, events_url)
-        self._auth = authorization_header(token)
-        self._token_digest = sha256(token.strip().encode()).hexdigest()
+        #: signed in with OAuth: the header comes from the credentials, renewed as they say
+        self._oauth: OAuthCredentials | None = None
+        if isinstance(token, str):
+            if not token or not token.strip():
+                raise TokenMissingError("No PagerDuty API token was given.")
+            self._auth = authorization_header(token)
+            self._token_digest = sha256(token.strip().encode()).hexdigest()
+        else:
+            self._oauth = token
+            self._auth = ""
+            self._token_digest = token.identity
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
         self._clock = clock
@@ -190,6 +200,7 @@ class PagerDutyClient:
         """
         request_headers = {"Authorization": self._auth} if auth else {}
         request_headers.update(headers or {})
+        renewed_after_401 = False
         give_up_at = self._clock() + self._retry.deadline
         # the Events API is keyed by routing key, not the token: its events go one at a time
         gate = _gate_for(self._token_digest, PER_TOKEN_CONCURRENCY) if auth else _gate_for("events:" + url, 1)
@@ -210,6 +221,8 @@ class PagerDutyClient:
                 paused = gate.paused_until - self._clock()
                 if paused > 0:  # another request of this token met the rate limit: wait with it
                     await self._sleep(paused)
+                if auth and self._oauth is not None:
+                    request_headers["Authorization"] = "Bearer " + await self._oauth.current()
                 self.requests_sent += 1
                 attempt_budget = max(0.1, min(self._attempt_deadline, give_up_at - self._clock()))
                 try:
@@ -269,6 +282,12 @@ class PagerDutyClient:
                         self._retry.backoff(server_tries),
                         f"HTTP {status}",
                     )
+                    continue
+                if status == 401 and auth and self._oauth is not None and not renewed_after_401:
+                    # an access token revoked or expired early: renew once and try again (PagerDuty did nothing
+                    # with a 401, so even a write is safe to send again)
+                    renewed_after_401 = True
+                    await self._oauth.after_rejection(request_headers["Authorization"].removeprefix("Bearer "))
                     continue
                 if status >= 400:
                     raise error_for_response(response, what=what, me=me)

@@ -38,6 +38,7 @@ from pdtray.app.secrets import (
     KeyringUnavailableError,
     Token,
     TokenOrigin,
+    delete_keyring_token,
     off_the_ui_thread,
     read_keyring_token,
     write_keyring_token,
@@ -172,7 +173,7 @@ class TrayApplication(QObject):
             parent=self,
         )
         self.people.services_loaded.connect(
-            lambda found: self.menu.set_services([(s.ref.id, s.ref.name) for s, _ in found])
+            lambda found: self.menu.set_services([(s.ref.id, s.ref.name) for s in found])
         )
         self._services_asked = False
         self.menu.service_requested.connect(self.open_service)
@@ -280,7 +281,7 @@ class TrayApplication(QObject):
                 self.coverage.start()
         if snapshot is not None and not state.from_cache and not self._services_asked:
             self._services_asked = True  # once per run: the Services submenu and page (the page can reload them)
-            self.people.load_services()
+            self.people.load_menu_services()
         if self._coverage_started and self.coverage.checks == 0 and state.schedules:
             self.coverage.check()  # the first check, once the schedule list says which schedules are watched
         if isinstance(state.error, TokenMissingError) and not self.demo and not self._asked_for_token:
@@ -524,8 +525,10 @@ class TrayApplication(QObject):
 
         if os.environ.get(TOKEN_ENV, "").strip():
             return TokenStatus(from_environment=True)
+        from pdtray.app.sign_in import read_sign_in
+
         try:
-            return TokenStatus(stored=read_keyring_token() is not None)
+            return TokenStatus(stored=read_keyring_token() is not None, signed_in=read_sign_in() is not None)
         except KeyringUnavailableError as exc:
             return TokenStatus(keyring_problem=str(exc))
 
@@ -567,11 +570,38 @@ class TrayApplication(QObject):
 
         dialog.test_requested.connect(self._test_connection)
         dialog.save_requested.connect(self._save_from_dialog)
+        dialog.sign_in_requested.connect(lambda *args: self._spawn(self._sign_in(*args)))
         dialog.demo_requested.connect(self.use_demo)
         self.settings_dialog = dialog
         dialog.open()  # not exec(): a nested event loop would stall the asyncio tasks
         dialog.raise_()
         dialog.activateWindow()
+
+    async def _sign_in(self, client_id: str, region: str, url: str) -> None:
+        """Sign in with PagerDuty: the browser, then the tokens into the keyring, then the account's data."""
+        from pdtray.app.sign_in import sign_in, store_sign_in
+        from pdtray.pagerduty.oauth import identity_url
+
+        dialog = self.settings_dialog
+        try:
+            identity = identity_url(region, url or None)
+            signed_in = await sign_in(identity, client_id, lambda link: QDesktopServices.openUrl(QUrl(link)))
+            await off_the_ui_thread(lambda: store_sign_in(signed_in))
+            # a pasted key would win over the sign-in: signing in replaces it
+            await off_the_ui_thread(delete_keyring_token)
+            connection = await off_the_ui_thread(
+                lambda: resolve_connection(replace(self.settings, region=region, api_url=url))
+            )
+            async with connection.client() as client:
+                me = await queries.me(client)
+        except PagerDutyError as exc:
+            if dialog is not None:
+                dialog.show_sign_in_result(False, str(exc))
+            return
+        if dialog is not None:
+            dialog.show_sign_in_result(True, f"Signed in as {me.display_name}. Save to use this account.")
+        if not self.demo:
+            self.refresh.reconnect()
 
     def _test_connection(self, token: str | None, region: str, url: str) -> None:
         self._spawn(self._test_connection_async(token, region, url))

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 
 class PeopleController(QObject):
-    #: the account's services, each with who is on call at its first level (for the tray menu's submenu)
+    #: the account's services (for the tray menu's submenu)
     services_loaded = Signal(object)
 
     def __init__(
@@ -71,8 +71,13 @@ class PeopleController(QObject):
         )
 
     def load_services(self) -> None:
+        """For the Services page: every service with who is on call at its first level."""
         now = datetime.now(UTC)
         self.runner.run(("services",), lambda client: escalation.services_on_call(client, now))
+
+    def load_menu_services(self) -> None:
+        """For the tray menu's Services submenu, at start: the names only (one paged request, no on-call rows)."""
+        self.runner.run(("menu-services",), lambda client: escalation.services(client))
 
     def open_escalation(self, wanted: str, name: str = "") -> None:
         popup = self._popup()
@@ -94,11 +99,15 @@ class PeopleController(QObject):
     def _succeeded(self, tag: tuple[object, ...], result: object) -> None:
         now, tz = datetime.now(UTC), self._tz()
         kind = tag[0]
+        if kind == "menu-services":
+            assert isinstance(result, list)
+            self.services_loaded.emit(result)
+            return
         if kind == "services":
-            # asked for at start for the tray menu: the popup is not built for it (it costs memory)
+            # the popup is not built for it if it is not open (it costs memory)
             assert isinstance(result, list)
             self.services = result
-            self.services_loaded.emit(result)
+            self.services_loaded.emit([service for service, _ in result])
             existing = self._existing_popup()
             if existing is not None:
                 existing.services.set_services(result, now, tz)

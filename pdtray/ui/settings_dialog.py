@@ -42,6 +42,7 @@ class TokenStatus:
     """What the dialog may say about the token, worked out by the app (the dialog reads no keyring)."""
 
     stored: bool = False  # a token is in the keyring
+    signed_in: bool = False  # signed in with PagerDuty (OAuth tokens in the keyring)
     from_environment: bool = False  # PAGERDUTY_TOKEN is set and wins
     keyring_problem: str | None = None  # no usable keyring: why, and what to do instead
     demo: bool = False  # the app runs on the demo account
@@ -71,6 +72,11 @@ def _tray_icons_editor(schedules: list[Schedule]) -> Editor:
 
 def _url_editor(schedules: list[Schedule]) -> Editor:
     edit = QLineEdit(placeholderText="Leave empty to use the region")
+    return Editor(edit, lambda: edit.text().strip(), edit.setText)
+
+
+def _text_editor(schedules: list[Schedule]) -> Editor:
+    edit = QLineEdit()
     return Editor(edit, lambda: edit.text().strip(), edit.setText)
 
 
@@ -134,6 +140,7 @@ def _bool_editor(schedules: list[Schedule]) -> Editor:
 EDITORS: dict[str, Callable[[list[Schedule]], Editor]] = {
     "region": _region_editor,
     "url": _url_editor,
+    "text": _text_editor,
     "seconds": _seconds_editor,
     "lead_times": _lead_times_editor,
     "schedules": _schedules_editor,
@@ -148,6 +155,8 @@ class SettingsDialog(QDialog):
     test_requested = Signal(object, str, str)
     #: new settings, token typed (None: unchanged)
     save_requested = Signal(object, object)
+    #: OAuth client ID, region, custom URL: sign in with PagerDuty in the browser
+    sign_in_requested = Signal(str, str, str)
     demo_requested = Signal()
 
     def __init__(
@@ -227,10 +236,23 @@ class SettingsDialog(QDialog):
         row.addWidget(self.token_edit, 1)
         row.addWidget(self.show_token)
         row.addWidget(self.test_button)
+        self.sign_in_button = QPushButton("Sign in with PagerDuty…")
+        self.sign_in_button.setToolTip(
+            "Sign in in your browser instead of pasting a key (needs your organisation's OAuth app)"
+        )
+        self.sign_in_button.clicked.connect(self._sign_in)
+        self.sign_in_button.setEnabled(not token.demo)
+        sign_in_row = QHBoxLayout()
+        sign_in_row.addWidget(QLabel("or"))
+        sign_in_row.addWidget(self.sign_in_button)
+        sign_in_row.addStretch(1)
         layout.addLayout(row)
+        layout.addLayout(sign_in_row)
         self.token_note = QLabel(wordWrap=True)
         self.token_note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         notes = ["Kept only in the OS keyring, never in pdtray's files or logs."]
+        if token.signed_in and not token.stored:
+            notes = ["Signed in with PagerDuty; the sign-in is kept only in the OS keyring. A pasted key replaces it."]
         if token.demo:
             notes = ["pdtray is showing the demo account. Paste a token to use your own PagerDuty account."]
         elif token.from_environment:
@@ -262,6 +284,22 @@ class SettingsDialog(QDialog):
         region = self.editors["region"].get()
         url = self.editors["api_url"].get()
         self.test_requested.emit(self.typed_token(), region, url)
+
+    def _sign_in(self) -> None:
+        try:
+            client_id = self.editors["oauth_client_id"].get()
+        except ValueError as exc:
+            self.show_test_result(False, str(exc))
+            return
+        self.sign_in_button.setEnabled(False)
+        self.test_result.setText("Finish signing in in your browser…")
+        self.test_result.setStyleSheet("")
+        self.test_result.show()
+        self.sign_in_requested.emit(client_id, self.editors["region"].get(), self.editors["api_url"].get())
+
+    def show_sign_in_result(self, ok: bool, message: str) -> None:
+        self.sign_in_button.setEnabled(True)
+        self.show_test_result(ok, message)
 
     def show_test_result(self, ok: bool, message: str) -> None:
         self.test_button.setEnabled(True)
