@@ -465,3 +465,21 @@ def test_token_never_in_logs_errors_or_repr(demo, sleeps, caplog):
     assert "HTTP Request" in caplog.text  # httpx did log at DEBUG/INFO, so the check below means something
     everything = caplog.text + "\n".join(messages) + json.dumps([r.query for r in demo.faults.requests])
     assert secret not in everything
+
+
+def test_httpx_is_used_without_its_command_line_tool():
+    """httpx imports click, rich and pygments for its own command line when they are installed (fake-winreg
+    brings them into the test environment): about 250 ms of start-up pdtray does not need."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, pdtray.pagerduty, httpx; "
+        "print(sorted(m for m in ('click', 'rich', 'pygments') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+    plain = subprocess.run(
+        [sys.executable, "-c", "import sys, httpx; print('rich' in sys.modules)"], capture_output=True, text=True
+    )
+    assert plain.stdout.strip() == "True"  # without pdtray's stand-in, the test environment's httpx loads rich

@@ -27,8 +27,11 @@ from pdtray.pagerduty.errors import (
     UncertainOutcomeError,
     UserTokenRequiredError,
 )
+from pdtray.pagerduty.httpx_cli import keep_httpx_lean
 from pdtray.pagerduty.retry import RetryPolicy
 from pdtray.pagerduty.service_urls import Region, ServiceURLs
+
+keep_httpx_lean()  # before the client (or anything else) imports httpx
 
 if TYPE_CHECKING:
     from pdtray.pagerduty.client import PagerDutyClient, authorization_header
