@@ -201,3 +201,37 @@ def test_no_token_reaches_logs_settings_or_caches(demo, caplog, tmp_path):
             if path.is_file():
                 text = path.read_text(errors="replace")
                 assert not any(secret in text for secret in secrets_seen), path
+
+
+# -- in the tray (offscreen) --------------------------------------------------------------------------------------
+
+
+def test_tray_sign_in_from_settings_then_revoked_keeps_the_data_and_asks_to_sign_in_again(
+    qtbot, make_app, demo, isolated, monkeypatch
+):
+    from test_tray_app import drawn, settle
+
+    from pdtray.ui import application
+
+    monkeypatch.setenv("PAGERDUTY_API_URL", demo.url)
+    # the system browser, as a seam: a headless one that really follows the consent page and the redirect
+    monkeypatch.setattr(application.QDesktopServices, "openUrl", lambda url: browser()(url.toString()))
+    app = make_app(demo=False)
+    qtbot.waitUntil(lambda: app.settings_dialog is not None and app.settings_dialog.isVisible(), timeout=10_000)
+    dialog = app.settings_dialog  # first run without a token: Settings opens by itself
+    dialog.editors["oauth_client_id"].put(DEMO_CLIENT_ID)
+    dialog.sign_in_button.click()
+    qtbot.waitUntil(lambda: dialog.test_result.text().startswith("✓"), timeout=20_000)
+    assert dialog.test_result.text() == "✓ Signed in as Demo User. Save to use this account."
+    assert (KEYRING_SERVICE, KEYRING_OAUTH_USERNAME) in isolated.items
+    settle(qtbot, app)
+    qtbot.waitUntil(lambda: app.refresh.state.error is None and app.refresh.state.snapshot is not None, timeout=10_000)
+    assert app.refresh.state.snapshot.mine.user.name == "Demo User"
+    # an admin removes the app: the next refresh cannot renew; the last good data stays, marked, with the way out
+    demo.api.oauth.revoke_all()
+    app.refresh.refresh_now()
+    qtbot.waitUntil(lambda: isinstance(app.refresh.state.error, SignInAgainError), timeout=10_000)
+    drawn(qtbot, app)
+    assert "Signed out of PagerDuty — sign in again in Settings" in app.tray.look.tooltip
+    assert "may be out of date" in app.tray.look.tooltip
+    assert app.refresh.state.snapshot.mine.user.name == "Demo User"

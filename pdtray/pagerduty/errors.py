@@ -106,6 +106,11 @@ class TokenRejectedError(CredentialsError):
     """HTTP 401: a wrong or revoked token, or a token of the other service region."""
 
 
+class SignInAgainError(CredentialsError):
+    """Signed in with PagerDuty, but the refresh token no longer works (revoked, expired, the app removed): only
+    signing in again helps."""
+
+
 class AccessDeniedError(CredentialsError):
     """HTTP 403: the token is valid but lacks access (read-only key, role, or missing ability)."""
 

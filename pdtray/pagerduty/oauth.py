@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pdtray.pagerduty.errors import BadRequestError, CredentialsError, NetworkError
+from pdtray.pagerduty.errors import BadRequestError, NetworkError, SignInAgainError
 from pdtray.pagerduty.service_urls import Region, is_loopback_host, resolve
 
 IDENTITY_URLS = {Region.US: "https://identity.pagerduty.com", Region.EU: "https://identity.eu.pagerduty.com"}
@@ -34,10 +34,6 @@ READ_SCOPES = (
 WRITE_SCOPES = ("incidents.write", "schedules.write")
 #: an access token is renewed this long before it expires
 RENEW_MARGIN = 300.0
-
-
-class SignInAgainError(CredentialsError):
-    """The refresh token no longer works (revoked, expired, the app removed): only signing in again helps."""
 
 
 @dataclass(frozen=True)

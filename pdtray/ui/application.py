@@ -25,7 +25,7 @@ from pdtray import __version__
 from pdtray.app import autostart, cache, queries
 from pdtray.app.autostart import AutostartError
 from pdtray.app.blocking import off_the_loop
-from pdtray.app.connection import Connection, resolve_connection
+from pdtray.app.connection import API_URL_ENV, Connection, resolve_connection
 from pdtray.app.connection_test import ConnectionTester, TestResult
 from pdtray.app.coverage import CoverageWatcher
 from pdtray.app.log import log_file
@@ -584,7 +584,7 @@ class TrayApplication(QObject):
 
         dialog = self.settings_dialog
         try:
-            identity = identity_url(region, url or None)
+            identity = identity_url(region, url or os.environ.get(API_URL_ENV) or None)
             signed_in = await sign_in(identity, client_id, lambda link: QDesktopServices.openUrl(QUrl(link)))
             await off_the_ui_thread(lambda: store_sign_in(signed_in))
             # a pasted key would win over the sign-in: signing in replaces it

@@ -25,6 +25,7 @@ from pdtray.pagerduty.errors import (
     PagerDutyError,
     RateLimitedError,
     ServerError,
+    SignInAgainError,
     TokenMissingError,
     TokenRejectedError,
     UserTokenRequiredError,
@@ -54,6 +55,8 @@ def problem_text(error: PagerDutyError, retry_at: datetime | None, tz: tzinfo | 
         return "The OS keyring is locked or not answering — unlock it, then Refresh now"
     if isinstance(error, TokenMissingError):
         return "No API token — open Settings"
+    if isinstance(error, SignInAgainError):
+        return "Signed out of PagerDuty — sign in again in Settings"
     if isinstance(error, TokenRejectedError):
         return "Token rejected — open Settings"
     if isinstance(error, UserTokenRequiredError):
