@@ -27,7 +27,7 @@ def clock(t: datetime, tz: tzinfo | None = None) -> str:
     return f"{text} {local.tzname()}" if is_ambiguous(t, tz) and local.tzname() else text
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def is_ambiguous(t: datetime, tz: tzinfo | None = None) -> bool:
     """True when ``t``'s wall-clock time in the display zone also names another moment (a DST change's repeated
     hour). Worked out from offsets, so that it holds for the machine's zone too, which has no fold information.
