@@ -178,8 +178,8 @@ class SettingsDialog(QDialog):
         layout = QVBoxLayout(self)
         if first_run:
             welcome = QLabel(
-                "<b>Welcome to pdtray.</b> Paste a PagerDuty API token to see who is on call and get reminded "
-                "before your shifts, or try pdtray first with a demo account.",
+                "<b>Welcome to pdtray.</b> Sign in with PagerDuty or paste an API key to see who is on call and "
+                "get reminded before your shifts, or try pdtray first with a demo account.",
                 wordWrap=True,
             )
             layout.addWidget(welcome)
@@ -219,7 +219,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.buttons)
 
     def _token_box(self, token: TokenStatus) -> QGroupBox:
-        box = QGroupBox("PagerDuty API token")
+        box = QGroupBox("PagerDuty account: an API key, or Sign in with PagerDuty")
         layout = QVBoxLayout(box)
         row = QHBoxLayout()
         self.token_edit = QLineEdit(echoMode=QLineEdit.EchoMode.Password)
