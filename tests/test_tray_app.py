@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -39,7 +40,10 @@ def test_demo_tray_tooltip_popup_and_timeline(qtbot, make_app):
     tooltip = app.tray.look.tooltip.splitlines()
     assert tooltip[0] == "pdtray demo account"
     assert any(line.startswith("Platform Primary — Alice Nguyen (L1, L2), until") for line in tooltip)
-    assert any(line.startswith("Your next shift: Platform Primary, today at") for line in tooltip)
+    # the demo shift starts ten minutes after launch: "today", or "tomorrow" when launched in the last ten minutes
+    starts = datetime.now().astimezone() + timedelta(minutes=10)
+    day = "today" if starts.date() == datetime.now().astimezone().date() else "tomorrow"
+    assert any(line.startswith(f"Your next shift: Platform Primary, {day} at") for line in tooltip)
     # the demo user's two open incidents: a badge on the icon, red while one is not acknowledged
     assert "2 open incidents assigned to you (1 not acknowledged)" in tooltip
     assert (app.tray.look.badge, app.tray.look.badge_urgent) == (2, True)
@@ -181,8 +185,11 @@ def test_corrupt_settings_are_replaced_with_a_visible_warning(qtbot, make_app):
 
 def test_pause_shows_in_the_menu(qtbot, make_app):
     app = make_app(demo=True)
+    now = datetime.now().astimezone()
     app.pause("hour")
-    assert app.menu.pause_menu.title().startswith("Notifications paused until today at")
+    # an hour from now is tomorrow after 23:00 (this test used to fail then)
+    day = "today" if (now + timedelta(hours=1)).date() == now.date() else "tomorrow"
+    assert app.menu.pause_menu.title().startswith(f"Notifications paused until {day} at")
     assert app.menu.resume.isVisible()
     app.pause(None)
     assert app.menu.pause_menu.title() == "Pause notifications"
