@@ -27,12 +27,14 @@ class Connection:
     #: signed in with OAuth: one set of credentials for every client of this connection, so that a renewal
     #: (which rotates the refresh token) is seen by all of them
     oauth: OAuthCredentials | None = field(default=None, compare=False, repr=False)
+    #: which account's keyring entries a renewed sign-in goes back to
+    keyring_prefix: str = ""
 
     def __post_init__(self) -> None:
         if self.token.origin is TokenOrigin.OAUTH and self.oauth is None:
             from pdtray.app.sign_in import SignedIn
 
-            object.__setattr__(self, "oauth", SignedIn.from_json(self.token.value).credentials())
+            object.__setattr__(self, "oauth", SignedIn.from_json(self.token.value, self.keyring_prefix).credentials())
 
     def client(self, **options: object) -> PagerDutyClient:
         from pdtray.pagerduty.client import PagerDutyClient
@@ -47,16 +49,28 @@ class Connection:
 
 
 def resolve_connection(
-    settings: Settings, *, api_url: str | None = None, region: str | None = None, token: Token | None = None
+    settings: Settings,
+    *,
+    api_url: str | None = None,
+    region: str | None = None,
+    token: Token | None = None,
+    keyring_prefix: str = "",
 ) -> Connection:
     """Command-line arguments win over the environment, which wins over settings.json.
 
     The URL is checked before the token is looked up, so a bad URL is reported without touching the keyring.
     """
-    base_url = api_url or os.environ.get(API_URL_ENV) or settings.api_url or None
+    # PAGERDUTY_API_URL, like PAGERDUTY_TOKEN, stands for the first account (the one without a keyring prefix)
+    from_env = os.environ.get(API_URL_ENV) if not keyring_prefix else None
+    base_url = api_url or from_env or settings.api_url or None
     chosen_region = region or settings.region
     resolve(chosen_region, base_url)
-    return Connection(token=token or load_token(), region=chosen_region, base_url=base_url)
+    return Connection(
+        token=token or load_token(keyring_prefix),
+        region=chosen_region,
+        base_url=base_url,
+        keyring_prefix=keyring_prefix,
+    )
 
 
 @contextmanager

@@ -93,12 +93,13 @@ def _write(username: str, value: str) -> None:
         raise _keyring_problem(exc) from None
 
 
-def read_keyring_token() -> str | None:
-    return _read(KEYRING_USERNAME)
+def read_keyring_token(prefix: str = "") -> str | None:
+    """The API key stored for the first account (``prefix`` ""), or another (see pdtray.app.accounts)."""
+    return _read(prefix + KEYRING_USERNAME)
 
 
-def write_keyring_token(token: str) -> None:
-    _write(KEYRING_USERNAME, token)
+def write_keyring_token(token: str, prefix: str = "") -> None:
+    _write(prefix + KEYRING_USERNAME, token)
 
 
 def _routing_key_username(service_id: str) -> str:
@@ -128,8 +129,8 @@ def write_routing_key(service_id: str, key: str) -> None:
     _write(_routing_key_username(service_id), key)
 
 
-def delete_keyring_token() -> None:
-    delete_keyring_entry(KEYRING_USERNAME)
+def delete_keyring_token(prefix: str = "") -> None:
+    delete_keyring_entry(prefix + KEYRING_USERNAME)
 
 
 def delete_keyring_entry(username: str) -> None:
@@ -144,14 +145,15 @@ def delete_keyring_entry(username: str) -> None:
         raise _keyring_problem(exc) from None
 
 
-def load_token() -> Token:
-    """The token to use, or TokenMissingError saying how to provide one."""
-    from_env = os.environ.get(TOKEN_ENV, "").strip()
+def load_token(prefix: str = "") -> Token:
+    """The token to use, or TokenMissingError saying how to provide one. ``prefix`` picks an account other than
+    the first (whose entries have none); PAGERDUTY_TOKEN stands for the first account only."""
+    from_env = os.environ.get(TOKEN_ENV, "").strip() if not prefix else ""
     if from_env:
         remember_secret(from_env)
         return Token(from_env, TokenOrigin.ENVIRONMENT)
     try:
-        stored = read_keyring_token()
+        stored = read_keyring_token(prefix)
     except KeyringUnavailableError as exc:
         raise KeyringUnavailableError(
             f"No PagerDuty API token: {TOKEN_ENV} is not set, and {exc.reason}. Set {TOKEN_ENV}, or try pdtray "
@@ -163,7 +165,7 @@ def load_token() -> Token:
         return Token(stored, TokenOrigin.KEYRING)
     from pdtray.app.sign_in import read_sign_in
 
-    signed_in = read_sign_in()
+    signed_in = read_sign_in(prefix)
     if signed_in is not None:
         return Token(signed_in.to_json(), TokenOrigin.OAUTH)
     raise TokenMissingError(

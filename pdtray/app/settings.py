@@ -49,6 +49,34 @@ def _client_id(value: Any) -> str:
     return value.strip()
 
 
+#: what one more account holds (the first account is the top-level settings)
+ACCOUNT_KEYS = ("name", "region", "api_url", "oauth_client_id", "watched_schedules")
+
+
+def _accounts(value: Any) -> list[dict[str, Any]]:
+    if not isinstance(value, list):
+        raise ValueError("must be a list of accounts")
+    checked: list[dict[str, Any]] = []
+    for item in value:
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str) or not item["name"].strip():
+            raise ValueError("each account needs a name")
+        name = item["name"].strip()
+        if len(name) > 60 or any(c in name for c in ":/\\\n"):
+            raise ValueError(f"account name {name!r}: at most 60 characters, without : / or \\")
+        if any(a["name"].casefold() == name.casefold() for a in checked):
+            raise ValueError(f"two accounts are named {name!r}")
+        checked.append(
+            {
+                "name": name,
+                "region": _region(item.get("region", "us")),
+                "api_url": _url(item.get("api_url", "")),
+                "oauth_client_id": _client_id(item.get("oauth_client_id", "")),
+                "watched_schedules": _ids(item.get("watched_schedules", [])),
+            }
+        )
+    return checked
+
+
 def _poll(value: Any) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or not 30 <= value <= 3600:
         raise ValueError("must be a whole number of seconds from 30 to 3600")
@@ -175,6 +203,14 @@ class Settings:
         "tray_icons",
     )
     launch_at_login: bool = _setting(False, "Launch at login", "Start pdtray when you log in.", _bool, "bool")
+    accounts: list[dict[str, Any]] = _setting(
+        [],
+        "Other accounts",
+        "More PagerDuty accounts, each with its own region or URL and credential (`pdtray accounts`). The settings "
+        "above are the first account's.",
+        _accounts,
+        "accounts",
+    )
 
 
 def setting_fields() -> list[Any]:

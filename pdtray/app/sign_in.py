@@ -13,7 +13,7 @@ import asyncio
 import json
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
 from pdtray.app.log import remember_secret
@@ -46,8 +46,8 @@ class SignedIn:
     tokens: OAuthTokens
     client_id: str
     identity: str
-    #: a key for this sign-in in logs and gates, never the tokens
-    label: str = field(default_factory=lambda: secrets.token_hex(4))
+    #: where it is kept: "" for the first account, ``account:<name>:`` for another
+    keyring_prefix: str = ""
 
     def to_json(self) -> str:
         return json.dumps(
@@ -55,19 +55,19 @@ class SignedIn:
         )
 
     @classmethod
-    def from_json(cls, text: str) -> SignedIn:
+    def from_json(cls, text: str, keyring_prefix: str = "") -> SignedIn:
         data = json.loads(text)
         tokens = OAuthTokens.from_json(json.dumps(data["tokens"]))
-        return cls(tokens, str(data["client_id"]), str(data["identity"]))
+        return cls(tokens, str(data["client_id"]), str(data["identity"]), keyring_prefix)
 
     def credentials(self, save: Callable[[OAuthTokens], object] | None = None) -> OAuthCredentials:
         """What the client uses: renewals are written back to the keyring (refresh tokens rotate)."""
-        client_id, identity = self.client_id, self.identity
+        client_id, identity, prefix = self.client_id, self.identity, self.keyring_prefix
 
         async def keep(tokens: OAuthTokens) -> None:
             remember_secret(tokens.access_token)
             remember_secret(tokens.refresh_token)
-            renewed = SignedIn(tokens, client_id, identity)
+            renewed = SignedIn(tokens, client_id, identity, prefix)
             from pdtray.app.secrets import off_the_ui_thread
 
             await off_the_ui_thread(lambda: store_sign_in(renewed))
@@ -77,13 +77,13 @@ class SignedIn:
         return OAuthCredentials(self.tokens, identity=identity, client_id=client_id, save=keep)
 
 
-def read_sign_in() -> SignedIn | None:
-    """The stored sign-in, if any (the keyring call blocks: run it off the UI thread)."""
-    stored = _read(KEYRING_OAUTH_USERNAME)
+def read_sign_in(prefix: str = "") -> SignedIn | None:
+    """The stored sign-in of an account, if any (the keyring call blocks: run it off the UI thread)."""
+    stored = _read(prefix + KEYRING_OAUTH_USERNAME)
     if not stored:
         return None
     try:
-        signed_in = SignedIn.from_json(stored)
+        signed_in = SignedIn.from_json(stored, prefix)
     except (ValueError, KeyError, TypeError):
         return None  # unreadable: as if signed out; signing in again replaces it
     remember_secret(signed_in.tokens.access_token)
@@ -92,11 +92,11 @@ def read_sign_in() -> SignedIn | None:
 
 
 def store_sign_in(signed_in: SignedIn) -> None:
-    _write(KEYRING_OAUTH_USERNAME, signed_in.to_json())
+    _write(signed_in.keyring_prefix + KEYRING_OAUTH_USERNAME, signed_in.to_json())
 
 
-def forget_sign_in() -> None:
-    delete_keyring_entry(KEYRING_OAUTH_USERNAME)
+def forget_sign_in(prefix: str = "") -> None:
+    delete_keyring_entry(prefix + KEYRING_OAUTH_USERNAME)
 
 
 class _Callback:
@@ -153,6 +153,7 @@ async def sign_in(
     open_browser: Callable[[str], object],
     *,
     timeout: float = SIGN_IN_TIMEOUT,
+    keyring_prefix: str = "",
 ) -> SignedIn:
     """Opens the browser on PagerDuty's consent page and waits for the redirect back; returns the new sign-in
     (not yet stored: the caller keeps it with :func:`store_sign_in`, off the UI thread)."""
@@ -185,7 +186,7 @@ async def sign_in(
     tokens = await exchange_code(identity, client_id.strip(), request, query["code"])
     remember_secret(tokens.access_token)
     remember_secret(tokens.refresh_token)
-    return SignedIn(tokens, client_id.strip(), identity)
+    return SignedIn(tokens, client_id.strip(), identity, keyring_prefix)
 
 
 async def sign_out(signed_in: SignedIn) -> None:
@@ -193,4 +194,4 @@ async def sign_out(signed_in: SignedIn) -> None:
     await revoke(signed_in.identity, signed_in.client_id, signed_in.tokens)
     from pdtray.app.secrets import off_the_ui_thread
 
-    await off_the_ui_thread(forget_sign_in)
+    await off_the_ui_thread(lambda: forget_sign_in(signed_in.keyring_prefix))

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from pdtray import __version__
 from pdtray.app import queries
+from pdtray.app.accounts import FIRST_ACCOUNT, Account
 from pdtray.app.connection import API_URL_ENV, Connection, demo_connection, resolve_connection
 from pdtray.app.log import LEVELS
 from pdtray.app.settings import Settings, load_settings
@@ -51,6 +52,9 @@ EPILOG = """commands:
   export-ics FILE         your shifts of the next 7 days as an .ics calendar
   login [--client-id ID]  sign in with PagerDuty in the browser (instead of an API key)
   logout                  revoke and forget that sign-in
+  accounts [add|remove|set-key NAME]
+                          the PagerDuty accounts pdtray knows; --account NAME on any
+                          command uses one other than the first
 
 The token comes from PAGERDUTY_TOKEN, else the OS keyring (set it in the tray app's Settings).
 Try it without an account: pdtray --demo oncall"""
@@ -76,6 +80,9 @@ def _add_common(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
         help="custom PagerDuty API base URL (env PAGERDUTY_API_URL)",
     )
     parser.add_argument("--region", choices=["us", "eu"], default=default(None), help="PagerDuty service region")
+    parser.add_argument(
+        "--account", metavar="NAME", default=default(None), help="one of `pdtray accounts` other than the first"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -116,11 +123,12 @@ def build_parser() -> argparse.ArgumentParser:
     timeline.add_argument("schedule_id", metavar="SCHEDULE_ID")
     timeline.add_argument("--hours", type=_hours, default=24, help="how far ahead, in hours (1-744, default 24)")
     _add_common(timeline, suppress=True)
-    from pdtray.cli import actions, people, sign_in
+    from pdtray.cli import accounts, actions, people, sign_in
 
     actions.add_parsers(sub, lambda p: _add_common(p, suppress=True))
     people.add_parsers(sub, lambda p: _add_common(p, suppress=True))
     sign_in.add_parsers(sub, lambda p: _add_common(p, suppress=True))
+    accounts.add_parsers(sub, lambda p: _add_common(p, suppress=True))
     return parser
 
 
@@ -138,10 +146,20 @@ class CommandContext:
     """What every command needs: a connection, the clock reading, and the display time zone."""
 
     def __init__(
-        self, connection: Connection | None, settings: Settings, now: datetime, api_url: str | None = None
+        self,
+        connection: Connection | None,
+        settings: Settings,
+        now: datetime,
+        api_url: str | None = None,
+        *,
+        account: Account | None = None,
+        all_settings: Settings | None = None,
     ) -> None:
         self._connection = connection
+        #: the account's settings (its connection and watched schedules); ``all_settings``: the file's, whole
         self.settings = settings
+        self.all_settings = all_settings or settings
+        self.account = account or Account(FIRST_ACCOUNT, first=True)
         #: --api-url or PAGERDUTY_API_URL, for the commands that sign in rather than connect
         self.api_url = api_url
         self.now = now
@@ -229,11 +247,12 @@ COMMANDS: dict[str, Callable[[CommandContext, argparse.Namespace], Coroutine[Any
 
 
 def _all_commands() -> dict[str, Callable[[CommandContext, argparse.Namespace], Coroutine[Any, Any, Result]]]:
+    from pdtray.cli.accounts import COMMANDS as ACCOUNTS
     from pdtray.cli.actions import COMMANDS as ACTIONS
     from pdtray.cli.people import COMMANDS as PEOPLE
     from pdtray.cli.sign_in import COMMANDS as SIGN_IN
 
-    return {**COMMANDS, **ACTIONS, **PEOPLE, **SIGN_IN}
+    return {**COMMANDS, **ACTIONS, **PEOPLE, **SIGN_IN, **ACCOUNTS}
 
 
 def _fail(message: str, code: int) -> int:
@@ -246,18 +265,33 @@ def run_command(args: argparse.Namespace) -> int:
     for warning in loaded.warnings:
         print(f"pdtray: warning: {for_terminal(warning)}", file=sys.stderr)
     connect: AbstractContextManager[Connection | None]
-    api_url = args.api_url or os.environ.get(API_URL_ENV) or loaded.settings.api_url or None
-    if args.command in ("login", "logout"):
-        connect = nullcontext(None)  # they make or end the credentials rather than use them
+    from pdtray.app.accounts import find, settings_for
+
+    try:
+        account = find(loaded.settings, args.account)
+    except PagerDutyError as exc:
+        return _fail(str(exc), EXIT_CONFIG)
+    settings = settings_for(loaded.settings, account)
+    # PAGERDUTY_API_URL, like PAGERDUTY_TOKEN, stands for the first account
+    env_url = os.environ.get(API_URL_ENV) if account.first else None
+    api_url = args.api_url or env_url or settings.api_url or None
+    if args.command in ("login", "logout", "accounts"):
+        connect = nullcontext(None)  # they make, end or list the credentials rather than use them
     elif args.demo:
         connect = demo_connection()
     else:
         try:
-            connect = nullcontext(resolve_connection(loaded.settings, api_url=args.api_url, region=args.region))
+            connect = nullcontext(
+                resolve_connection(
+                    settings, api_url=args.api_url, region=args.region, keyring_prefix=account.keyring_prefix
+                )
+            )
         except PagerDutyError as exc:
             return _fail(str(exc), EXIT_CONFIG)
     with connect as connection:
-        ctx = CommandContext(connection, loaded.settings, datetime.now(UTC), api_url=api_url)
+        ctx = CommandContext(
+            connection, settings, datetime.now(UTC), api_url=api_url, account=account, all_settings=loaded.settings
+        )
         import asyncio  # here, not at the top: the tray app starts without it and shows its cached state first
 
         from pdtray.cli.actions import UsageError

@@ -33,13 +33,16 @@ async def cmd_login(ctx: CommandContext, args: argparse.Namespace) -> Result:
     region = args.region or ctx.settings.region
     base_url = args.api_url or ctx.api_url
     identity = identity_url(region, base_url)
-    signed_in = await sign_in(identity, client_id or "", open_browser)
+    prefix = ctx.account.keyring_prefix
+    signed_in = await sign_in(identity, client_id or "", open_browser, keyring_prefix=prefix)
     store_sign_in(signed_in)
-    delete_keyring_token()  # a stored API key would win over the sign-in
+    delete_keyring_token(prefix)  # a stored API key would win over the sign-in
     from pdtray.app.connection import Connection
     from pdtray.app.secrets import Token, TokenOrigin
 
-    connection = Connection(Token(signed_in.to_json(), TokenOrigin.OAUTH), region=region, base_url=base_url)
+    connection = Connection(
+        Token(signed_in.to_json(), TokenOrigin.OAUTH), region=region, base_url=base_url, keyring_prefix=prefix
+    )
     async with connection.client() as client:
         me = await queries.me(client)
     data = {"signed_in": True, "user": {"id": me.id, "name": me.name, "email": me.email}}
@@ -47,7 +50,7 @@ async def cmd_login(ctx: CommandContext, args: argparse.Namespace) -> Result:
 
 
 async def cmd_logout(ctx: CommandContext, args: argparse.Namespace) -> Result:
-    signed_in: SignedIn | None = read_sign_in()
+    signed_in: SignedIn | None = read_sign_in(ctx.account.keyring_prefix)
     if signed_in is None:
         return {"signed_out": False}, "Not signed in with PagerDuty; nothing to do."
     await sign_out(signed_in)

@@ -80,6 +80,19 @@ def _text_editor(schedules: list[Schedule]) -> Editor:
     return Editor(edit, lambda: edit.text().strip(), edit.setText)
 
 
+def _accounts_editor(schedules: list[Schedule]) -> Editor:
+    """The other accounts, listed; they are added and keyed with `pdtray accounts` and kept as they are here."""
+    label = QLabel(wordWrap=True, textFormat=Qt.TextFormat.PlainText)
+    kept: list[list[dict[str, Any]]] = [[]]
+
+    def put(value: list[dict[str, Any]]) -> None:
+        kept[0] = list(value)
+        names = ", ".join(f"{a['name']} ({a['api_url'] or a['region'].upper()})" for a in value)
+        label.setText(names or "None. Add one with `pdtray accounts add NAME --region eu`.")
+
+    return Editor(label, lambda: kept[0], put)
+
+
 def _seconds_editor(schedules: list[Schedule]) -> Editor:
     spin = QSpinBox(minimum=30, maximum=3600, singleStep=30, suffix=" s")
     return Editor(spin, spin.value, spin.setValue)
@@ -147,6 +160,7 @@ EDITORS: dict[str, Callable[[list[Schedule]], Editor]] = {
     "time_zone": _zone_editor,
     "bool": _bool_editor,
     "tray_icons": _tray_icons_editor,
+    "accounts": _accounts_editor,
 }
 
 

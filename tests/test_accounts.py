@@ -1,0 +1,101 @@
+"""Several accounts (issue 15, the command-line part): the existing single-account setup is account 1 with nothing
+moved; another account has its own URL or region and its own keyring entries; `--account` picks it; one account
+failing leaves the other working; removing one forgets its credential."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from test_cli import cli
+
+from pdtray.app.accounts import FIRST_ACCOUNT, accounts_of, with_account
+from pdtray.app.secrets import KEYRING_SERVICE, KEYRING_USERNAME
+from pdtray.app.settings import Settings, load_settings
+from pdtray.demo import DemoServer
+
+
+def test_an_old_single_account_setup_is_account_one_unchanged(capsys, isolated, tmp_path, monkeypatch, demo):
+    config = tmp_path / "config"
+    config.mkdir(parents=True, exist_ok=True)
+    # settings.json as the last release wrote it: no accounts, no OAuth client ID
+    (config / "settings.json").write_text(json.dumps({"region": "us", "lead_times": [900], "poll_interval": 120}))
+    isolated.set_password(KEYRING_SERVICE, KEYRING_USERNAME, demo.token)
+    monkeypatch.setenv("PAGERDUTY_API_URL", demo.url)
+    loaded = load_settings()
+    assert loaded.warnings == () and loaded.settings.accounts == [] and loaded.settings.poll_interval == 120
+    code, out, err = cli(capsys, "accounts", "--json")
+    assert code == 0, err
+    assert json.loads(out) == [
+        {"name": FIRST_ACCOUNT, "region": "us", "api_url": None, "credential": "api key", "first": True}
+    ]
+    code, out, err = cli(capsys, "next", "--json")
+    assert code == 0, err and json.loads(out)["user"]["name"] == "Demo User"
+    assert isolated.items[(KEYRING_SERVICE, KEYRING_USERNAME)] == demo.token  # nothing moved
+
+
+def test_two_accounts_each_with_its_credential_and_one_failing_leaves_the_other(capsys, isolated, monkeypatch, demo):
+    monkeypatch.setenv("PAGERDUTY_API_URL", demo.url)  # the first account ("US")
+    isolated.set_password(KEYRING_SERVICE, KEYRING_USERNAME, demo.token)
+    with DemoServer() as europe:
+        code, out, err = cli(capsys, "accounts", "add", "Europe", "--region", "eu", "--api-url", europe.url, "--json")
+        assert code == 0, err
+        assert [a["name"] for a in json.loads(out)] == [FIRST_ACCOUNT, "Europe"]
+        monkeypatch.setattr("sys.stdin", io.StringIO(europe.token + "\n"))
+        code, out, err = cli(capsys, "accounts", "set-key", "europe")  # names in any case
+        assert code == 0, err
+        assert isolated.items[(KEYRING_SERVICE, f"account:Europe:{KEYRING_USERNAME}")] == europe.token
+        assert "Europe" in out and "api key" in out
+        europe.faults.requests.clear()
+        demo.faults.requests.clear()
+        code, out, err = cli(capsys, "--account", "Europe", "next", "--json")
+        assert code == 0, err
+        assert europe.faults.requests and not demo.faults.requests  # its own URL, not PAGERDUTY_API_URL's
+        # the first account's PagerDuty is down: its commands fail, the other account's still answer
+        demo.faults.server_error(1000, status=503)
+        code, _, err = cli(capsys, "oncall")
+        assert code == 4 and "503" in err
+        code, out, err = cli(capsys, "oncall", "--account", "Europe", "--json")
+        assert code == 0, err and json.loads(out)
+        code, out, err = cli(capsys, "accounts", "remove", "Europe")
+        assert code == 0, err
+        assert (KEYRING_SERVICE, f"account:Europe:{KEYRING_USERNAME}") not in isolated.items
+        code, _, err = cli(capsys, "--account", "Europe", "oncall")
+        assert code == 3 and "No account named 'Europe'" in err
+
+
+def test_account_names_are_checked():
+    settings = with_account(Settings(), "Europe", region="eu")
+    with pytest.raises(ValueError, match="already an account named 'Europe'"):
+        with_account(settings, "europe")
+    with pytest.raises(ValueError, match="the first account's name"):
+        with_account(settings, "PagerDuty")
+    with pytest.raises(ValueError, match="without : / or"):
+        with_account(settings, "a:b")
+    [first, europe] = accounts_of(settings)
+    assert (first.keyring_prefix, europe.keyring_prefix, europe.where) == ("", "account:Europe:", "EU")
+
+
+def test_login_for_another_account_keeps_its_sign_in_apart(capsys, isolated, monkeypatch, tmp_path, demo):
+    import sys
+
+    from pdtray.demo.oauth import DEMO_CLIENT_ID
+
+    script = tmp_path / "browser.py"
+    script.write_text(
+        "import sys, httpx\n"
+        "r = httpx.get(sys.argv[1], follow_redirects=False, timeout=10)\n"
+        "httpx.get(r.headers['location'], timeout=10)\n"
+    )
+    monkeypatch.setenv("BROWSER", f"{sys.executable} {script} %s")
+    code, _, err = cli(capsys, "accounts", "add", "Second", "--api-url", demo.url, "--client-id", DEMO_CLIENT_ID)
+    assert code == 0, err
+    code, out, err = cli(capsys, "--account", "Second", "login")
+    assert code == 0, err and out.startswith("Signed in as Demo User")
+    assert (KEYRING_SERVICE, "account:Second:pagerduty-oauth") in isolated.items
+    assert (KEYRING_SERVICE, "pagerduty-oauth") not in isolated.items  # the first account is untouched
+    code, out, err = cli(capsys, "--account", "Second", "next", "--json")
+    assert code == 0, err
+    code, out, _ = cli(capsys, "accounts", "--json")
+    assert [(a["name"], a["credential"]) for a in json.loads(out)] == [(FIRST_ACCOUNT, "none"), ("Second", "signed in")]
