@@ -99,3 +99,44 @@ def test_login_for_another_account_keeps_its_sign_in_apart(capsys, isolated, mon
     assert code == 0, err
     code, out, _ = cli(capsys, "accounts", "--json")
     assert [(a["name"], a["credential"]) for a in json.loads(out)] == [(FIRST_ACCOUNT, "none"), ("Second", "signed in")]
+
+
+# -- in the tray (offscreen) --------------------------------------------------------------------------------------
+
+
+def test_tray_shows_two_accounts_and_one_failing_does_not_affect_the_other(
+    qtbot, make_app, demo, isolated, monkeypatch
+):
+    from test_tray_app import drawn, settle
+
+    from pdtray.app.settings import save_settings, updated
+
+    with DemoServer() as europe:
+        monkeypatch.setenv("PAGERDUTY_API_URL", demo.url)
+        monkeypatch.setenv("PAGERDUTY_TOKEN", demo.token)
+        save_settings(updated(Settings(), accounts=[{"name": "Europe", "region": "eu", "api_url": europe.url}]))
+        isolated.set_password(KEYRING_SERVICE, f"account:Europe:{KEYRING_USERNAME}", europe.token)
+        app = make_app(demo=False)
+        [other] = app.other_accounts
+        settle(qtbot, app)
+        qtbot.waitUntil(lambda: other.refresh.state.snapshot is not None, timeout=10_000)
+        drawn(qtbot, app)
+        first, second = app.tray.look.tooltip.split("\n\nEurope:\n")
+        assert first.startswith(f"{FIRST_ACCOUNT}:\n")
+        # each account's own watched schedules (the demo user's, by default) and status, under its name
+        for part in (first, second):
+            assert "Platform Primary — Alice Nguyen (L1, L2), until" in part and "Your next shift:" in part
+        assert any(text.startswith("Europe · Platform Primary") for text, _ in app.tray.look.menu_lines)
+        # Europe's PagerDuty goes down: its part says so; the first account refreshes as before
+        europe.faults.server_error(1000, status=503)
+        other.refresh.refresh_now()
+        qtbot.waitUntil(lambda: other.refresh.state.error is not None, timeout=20_000)
+        demo.faults.requests.clear()
+        app.refresh.refresh_now()
+        qtbot.waitUntil(lambda: demo.faults.requests and not app.refresh.state.refreshing, timeout=10_000)
+        assert app.refresh.state.error is None
+        drawn(qtbot, app)
+        first, second = app.tray.look.tooltip.split("\n\nEurope:\n")
+        assert "PagerDuty is having trouble" in second and "may be out of date" in second
+        assert "trouble" not in first and "out of date" not in first
+        assert app.tray.look.icon != "problem"  # the first account is fine

@@ -67,6 +67,7 @@ from pdtray.ui.tray_status import tray_look, watched_refs
 
 if TYPE_CHECKING:  # built on first use, so their modules are imported then too
     from pdtray.ui.early_tray import EarlyTray
+    from pdtray.ui.other_accounts import OtherAccount
     from pdtray.ui.popup import Popup
     from pdtray.ui.settings_dialog import SettingsDialog, TokenStatus
 
@@ -103,6 +104,16 @@ class TrayApplication(QObject):
             watched=lambda: [ref.id for ref in watched_refs(self.refresh.state, self.settings)],
         )
 
+        #: the accounts after the first (not on the demo): refreshed on their own, shown under their names
+        self.other_accounts: list[OtherAccount] = []
+        if not demo and self.settings.accounts:
+            from pdtray.app.accounts import accounts_of
+            from pdtray.ui.other_accounts import OtherAccount
+
+            for account in accounts_of(self.settings)[1:]:
+                other = OtherAccount(account, self.settings, self)
+                other.changed.connect(lambda: self._render_soon.start())
+                self.other_accounts.append(other)
         self.timelines = TimelineLoader(self.session, parent=self)
         self.tester = ConnectionTester(self)
         self.reminders = ReminderScheduler(
@@ -212,6 +223,8 @@ class TrayApplication(QObject):
         self.qapp.setWindowIcon(app_icon())
         self.tray.show()
         self.refresh.start()
+        for other in self.other_accounts:
+            other.refresh.start()
         self._start_minute_timer()
         self.render()
         # The early icon was chosen from the palette; the desktop's colour scheme (a D-Bus call away) decides.
@@ -227,6 +240,8 @@ class TrayApplication(QObject):
         self.coverage.stop()
         self.tray.stop()
         await self.refresh.stop()
+        for other in self.other_accounts:
+            await other.refresh.stop()
         self.tray.icon.hide()
         if self._demo_server is not None:
             self._demo_server.stop()  # type: ignore[attr-defined]
@@ -313,6 +328,12 @@ class TrayApplication(QObject):
         # one tick for everything drawn: the icon, the tooltip, the menu and the popup all read the rows at ``now``
         on_call = self._who_is_on_call(state.snapshot.rows_known, now) if state.snapshot else {}
         look = tray_look(state, self.settings, now, self.tz, on_call=on_call)
+        if self.other_accounts:
+            from pdtray.app.accounts import FIRST_ACCOUNT
+            from pdtray.ui.other_accounts import combined
+
+            others = [(o.account.name, o.look(now, self.tz)) for o in self.other_accounts]
+            look = combined(FIRST_ACCOUNT, look, others)
         if self.demo:
             look = replace(look, tooltip="pdtray demo account\n" + look.tooltip)
         self.tray.render(look)
