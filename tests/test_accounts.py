@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pytest
 from test_cli import cli
@@ -118,6 +119,8 @@ def test_tray_shows_two_accounts_and_one_failing_does_not_affect_the_other(
         isolated.set_password(KEYRING_SERVICE, f"account:Europe:{KEYRING_USERNAME}", europe.token)
         app = make_app(demo=False)
         [other] = app.other_accounts
+        sent = []
+        other.notify.connect(sent.append)
         settle(qtbot, app)
         qtbot.waitUntil(lambda: other.refresh.state.snapshot is not None, timeout=10_000)
         drawn(qtbot, app)
@@ -127,6 +130,11 @@ def test_tray_shows_two_accounts_and_one_failing_does_not_affect_the_other(
         for part in (first, second):
             assert "Platform Primary — Alice Nguyen (L1, L2), until" in part and "Your next shift:" in part
         assert any(text.startswith("Europe · Platform Primary") for text, _ in app.tray.look.menu_lines)
+        # its own reminders, naming the account (the demo user's shift there starts ten minutes after its start)
+        qtbot.waitUntil(lambda: any(n.message.title.startswith("On call in") for n in sent), timeout=10_000)
+        reminder = next(n for n in sent if n.message.title.startswith("On call in"))
+        assert re.fullmatch(r"On call in (9|10) min: Platform Primary \(Europe\)", reminder.message.title)
+        assert (reminder.reminder, reminder.incident, reminder.schedule_id) == (None, None, None)
         # Europe's PagerDuty goes down: its part says so; the first account refreshes as before
         europe.faults.server_error(1000, status=503)
         other.refresh.refresh_now()

@@ -111,7 +111,7 @@ class TrayApplication(QObject):
             from pdtray.ui.other_accounts import OtherAccount
 
             for account in accounts_of(self.settings)[1:]:
-                other = OtherAccount(account, self.settings, self)
+                other = OtherAccount(account, self.settings, lambda: self.tz, self)
                 other.changed.connect(lambda: self._render_soon.start())
                 self.other_accounts.append(other)
         self.timelines = TimelineLoader(self.session, parent=self)
@@ -203,6 +203,8 @@ class TrayApplication(QObject):
         self.notifier.acknowledge_requested.connect(self.actions.acknowledge)
         self.notifier.open_incidents_requested.connect(self.open_incidents)
         self.reminders.notify.connect(self.notifier.show)
+        for other in self.other_accounts:
+            other.notify.connect(self.notifier.show)
         self.coverage.found.connect(self.reminders.report_gaps)
         self.notifier.open_requested.connect(self._open_from_notification)
         self.notifier.snooze_requested.connect(self.reminders.snooze)

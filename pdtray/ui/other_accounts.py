@@ -1,28 +1,47 @@
 """The accounts after the first, in the same tray: each refreshes on its own (its own session, token, cache and
-backoff, so one account's outage or 429 never delays another's), and is shown in the tooltip and menu under its
-name. The popup, reminders and actions are the first account's for now.
+backoff, so one account's outage or 429 never delays another's), is shown in the tooltip and menu under its name,
+and has its own shift reminders, each naming the account, recorded in a notifications file of its own. The popup
+and the actions (acknowledge, page, take a shift) are the first account's for now, so another account's notices
+carry no Acknowledge or Snooze button.
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, tzinfo
 
 from PySide6.QtCore import QObject, Signal
 
-from pdtray.app import cache
+from pdtray.app import cache, queries
 from pdtray.app.accounts import Account, settings_for
 from pdtray.app.connection import Connection, resolve_connection
+from pdtray.app.notification_state import state_path
 from pdtray.app.refresh import RefreshService
+from pdtray.app.refresh_state import RefreshState
+from pdtray.app.reminders import OutgoingNotice, ReminderScheduler
 from pdtray.app.session import Session
 from pdtray.app.settings import Settings
 from pdtray.oncall.current import OnCallAt
+from pdtray.oncall.models import User
+from pdtray.oncall.notice_text import Message
+from pdtray.oncall.reminders import MyShift
 from pdtray.ui.tray_status import TrayLook, tray_look, watched_refs
 
 
 class OtherAccount(QObject):
     changed = Signal()
+    #: a notice of this account, its title naming the account
+    notify = Signal(object)
 
-    def __init__(self, account: Account, settings: Settings, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        account: Account,
+        settings: Settings,
+        tz: Callable[[], tzinfo | None] = lambda: None,
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(parent)
         self.account = account
         self.settings = settings_for(settings, account)
@@ -35,8 +54,46 @@ class OtherAccount(QObject):
             watched=lambda: [ref.id for ref in watched_refs(self.refresh.state, self.settings)],
             parent=self,
         )
-        self.refresh.changed.connect(lambda _state: self.changed.emit())
+        self.refresh.changed.connect(self._on_refresh)
         self._on_call_at = OnCallAt()
+        digest = hashlib.sha256(where.encode()).hexdigest()[:12]
+        self.reminders = ReminderScheduler(
+            self.settings,
+            state_file=state_path().with_name(f"notifications-{digest}.json"),
+            tz=tz,
+            handover=self._handover,
+            parent=self,
+        )
+        self.reminders.notify.connect(self._named)
+        self._last_snapshot_at: datetime | None = None
+
+    def _on_refresh(self, state: RefreshState) -> None:
+        snapshot = state.snapshot
+        if snapshot is not None and not state.from_cache and snapshot.taken_at != self._last_snapshot_at:
+            self._last_snapshot_at = snapshot.taken_at
+            self.reminders.update(snapshot)
+        self.changed.emit()
+
+    def _named(self, notice: OutgoingNotice) -> None:
+        """The notice with the account in its title; no Acknowledge or Snooze, which act on the first account."""
+        title = f"{notice.message.title} ({self.account.name})"
+        self.notify.emit(
+            replace(
+                notice,
+                key=f"{self.account.name}:{notice.key}",
+                message=Message(title, notice.message.body),
+                schedule_id=None,
+                reminder=None,
+                incident=None,
+            )
+        )
+
+    async def _handover(self, shift: MyShift) -> User | None:
+        assert shift.schedule_id is not None
+        client = await self.session.client()
+        me = self.refresh.state.snapshot.mine.user.id if self.refresh.state.snapshot else None
+        options = self.session.window_options(shift.schedule_id)
+        return await queries.handover(client, shift.schedule_id, shift.start, me=me, **options)
 
     def _connect(self) -> Connection:
         return resolve_connection(self.settings, keyring_prefix=self.account.keyring_prefix)
@@ -65,6 +122,4 @@ def combined(first_name: str, first: TrayLook, others: list[tuple[str, TrayLook]
     best = max((look.icon for _, look in others), key=lambda i: ICON_RANK.get(i, 0))
     if ICON_RANK.get(best, 0) > ICON_RANK.get(icon, 0):
         icon = best
-    from dataclasses import replace
-
     return replace(first, icon=icon, tooltip=tooltip, menu_lines=tuple(lines))
