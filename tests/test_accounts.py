@@ -79,17 +79,11 @@ def test_account_names_are_checked():
 
 
 def test_login_for_another_account_keeps_its_sign_in_apart(capsys, isolated, monkeypatch, tmp_path, demo):
-    import sys
+    from test_sign_in import use_headless_browser
 
     from pdtray.demo.oauth import DEMO_CLIENT_ID
 
-    script = tmp_path / "browser.py"
-    script.write_text(
-        "import sys, httpx\n"
-        "r = httpx.get(sys.argv[1], follow_redirects=False, timeout=10)\n"
-        "httpx.get(r.headers['location'], timeout=10)\n"
-    )
-    monkeypatch.setenv("BROWSER", f"{sys.executable} {script} %s")
+    use_headless_browser(tmp_path, monkeypatch)
     code, _, err = cli(capsys, "accounts", "add", "Second", "--api-url", demo.url, "--client-id", DEMO_CLIENT_ID)
     assert code == 0, err
     code, out, err = cli(capsys, "--account", "Second", "login")

@@ -52,6 +52,18 @@ def browser(*, tamper_state: bool = False):
     return open_url
 
 
+def use_headless_browser(tmp_path, monkeypatch) -> None:
+    """``$BROWSER`` (what Python's webbrowser runs) set to a script that follows the consent page and the
+    redirect back, for the command line's `pdtray login`."""
+    script = tmp_path / "browser.py"
+    script.write_text(
+        "import sys, httpx\n"
+        "r = httpx.get(sys.argv[1], follow_redirects=False, timeout=10)\n"
+        "httpx.get(r.headers['location'], timeout=10)\n"
+    )
+    monkeypatch.setenv("BROWSER", f"{sys.executable} {script} %s")
+
+
 def signed_in_by_browser(demo: DemoServer) -> SignedIn:
     return run(sign_in(demo.url, DEMO_CLIENT_ID, browser(), timeout=20))
 
@@ -164,13 +176,7 @@ def test_a_revoked_sign_in_asks_to_sign_in_again(demo):
 def test_cli_login_uses_the_browser_and_logout_revokes(demo, capsys, isolated, monkeypatch, tmp_path):
     from test_cli import cli
 
-    script = tmp_path / "browser.py"
-    script.write_text(
-        "import sys, httpx\n"
-        "r = httpx.get(sys.argv[1], follow_redirects=False, timeout=10)\n"
-        "httpx.get(r.headers['location'], timeout=10)\n"
-    )
-    monkeypatch.setenv("BROWSER", f"{sys.executable} {script} %s")
+    use_headless_browser(tmp_path, monkeypatch)
     code, out, err = cli(capsys, "login", "--api-url", demo.url, "--client-id", DEMO_CLIENT_ID)
     assert code == 0, err
     assert out.startswith("Signed in as Demo User (demo@pdtray.example)")

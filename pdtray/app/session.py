@@ -15,6 +15,8 @@ from pdtray.app.connection import Connection
 from pdtray.app.user_directory import UserDirectory
 
 if TYPE_CHECKING:
+    from pdtray.oncall.models import User
+    from pdtray.oncall.reminders import MyShift
     from pdtray.pagerduty.client import PagerDutyClient
 
 
@@ -63,3 +65,12 @@ class Session:
     def window_options(self, schedule_id: str) -> dict[str, Any]:
         """What the timeline queries take for ``schedule_id``: its kind if known, and the user directory."""
         return {"kind": self.schedule_kinds.get(schedule_id), "users": self.users}
+
+    async def handover(self, shift: MyShift, me: str | None) -> User | None:
+        """Who hands ``shift`` over to ``me`` (the user ID), for the reminder's "Alice hands over to you"."""
+        from pdtray.app import queries
+
+        assert shift.schedule_id is not None
+        client = await self.client()
+        options = self.window_options(shift.schedule_id)
+        return await queries.handover(client, shift.schedule_id, shift.start, me=me, **options)

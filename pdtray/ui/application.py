@@ -752,11 +752,8 @@ class TrayApplication(QObject):
             self.open_popup()
 
     async def _handover(self, shift: MyShift) -> User | None:
-        assert shift.schedule_id is not None
-        client = await self.session.client()
         me = self.refresh.state.snapshot.mine.user.id if self.refresh.state.snapshot else None
-        options = self.session.window_options(shift.schedule_id)
-        return await queries.handover(client, shift.schedule_id, shift.start, me=me, **options)
+        return await self.session.handover(shift, me)
 
     def _notification_state_path(self) -> Path:
         name = "notifications-demo.json" if self.demo else "notifications.json"

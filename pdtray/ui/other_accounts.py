@@ -14,7 +14,7 @@ from datetime import datetime, tzinfo
 
 from PySide6.QtCore import QObject, Signal
 
-from pdtray.app import cache, queries
+from pdtray.app import cache
 from pdtray.app.accounts import Account, settings_for
 from pdtray.app.connection import Connection, resolve_connection
 from pdtray.app.notification_state import state_path
@@ -89,11 +89,8 @@ class OtherAccount(QObject):
         )
 
     async def _handover(self, shift: MyShift) -> User | None:
-        assert shift.schedule_id is not None
-        client = await self.session.client()
         me = self.refresh.state.snapshot.mine.user.id if self.refresh.state.snapshot else None
-        options = self.session.window_options(shift.schedule_id)
-        return await queries.handover(client, shift.schedule_id, shift.start, me=me, **options)
+        return await self.session.handover(shift, me)
 
     def _connect(self) -> Connection:
         return resolve_connection(self.settings, keyring_prefix=self.account.keyring_prefix)
