@@ -45,6 +45,9 @@ from pdtray.pagerduty.errors import (
 )
 
 log = logging.getLogger(__name__)
+#: pages (and schedule lists) at least this long are decoded on a worker thread: a few rows cost less than the
+#: hand-over
+THREAD_DECODE_ROWS = 25
 
 if TYPE_CHECKING:
     from pdtray.pagerduty.client import PagerDutyClient
@@ -141,10 +144,6 @@ async def schedule_window(
         return ScheduleWindow(schedule, decode_assignments(raw, known), coverage_percentage(raw))
     except DecodeError as exc:
         raise invalid_answer(what, exc) from None
-
-
-#: pages at least this long are decoded on a worker thread (a few rows cost less than the hand-over)
-THREAD_DECODE_ROWS = 25
 
 
 async def decoded_oncalls(pages: AsyncIterator[list[dict[str, Any]]], what: str) -> list[OnCall]:
