@@ -142,3 +142,47 @@ def test_tray_shows_two_accounts_and_one_failing_does_not_affect_the_other(
         assert "PagerDuty is having trouble" in second and "may be out of date" in second
         assert "trouble" not in first and "out of date" not in first
         assert app.tray.look.icon != "problem"  # the first account is fine
+
+
+def test_the_popup_switches_account_and_acts_on_the_one_it_shows(qtbot, make_app, demo, isolated, monkeypatch):
+    from test_tray_app import settle
+
+    from pdtray.app.settings import save_settings, updated
+
+    with DemoServer() as europe:
+        monkeypatch.setenv("PAGERDUTY_API_URL", demo.url)
+        monkeypatch.setenv("PAGERDUTY_TOKEN", demo.token)
+        save_settings(updated(Settings(), accounts=[{"name": "Europe", "region": "eu", "api_url": europe.url}]))
+        isolated.set_password(KEYRING_SERVICE, f"account:Europe:{KEYRING_USERNAME}", europe.token)
+        app = make_app(demo=False)
+        [other] = app.other_accounts
+        settle(qtbot, app)
+        qtbot.waitUntil(lambda: other.refresh.state.snapshot is not None, timeout=10_000)
+        app.open_popup()
+        popup = app.popup
+        assert popup.account_box.isVisible() and popup.account_box.count() == 2
+        # (an account may be refreshing at that moment: "Refreshing…" in place of "Updated 23:12")
+        assert re.match(rf"{FIRST_ACCOUNT} · (Updated|Refreshing)", popup.status.text()), popup.status.text()
+        popup.account_box.setCurrentIndex(1)
+        assert re.match(r"Europe · (Updated|Refreshing)", popup.status.text()), popup.status.text()
+        # acknowledging from the Europe view changes Europe's incident, not the first account's
+        triggered = next(i for i in europe.account.incidents.values() if i.number == 101)
+        europe.faults.requests.clear()
+        demo.faults.requests.clear()
+        popup.incidents.acknowledge_requested.emit(triggered.id)
+        qtbot.waitUntil(lambda: europe.account.incidents[triggered.id].status == "acknowledged", timeout=10_000)
+        assert demo.account.incidents[triggered.id].status == "triggered"
+        assert not [r for r in demo.faults.requests if r.method == "PUT"]
+        # a timeline opened there is asked of Europe's PagerDuty: the first account's answers only errors for it
+        primary = europe.account.schedule_by_name("Platform Primary")
+        demo.faults.server_error(1000, status=503, path_prefix=f"/schedules/{primary.id}")
+        europe.faults.requests.clear()
+        app.open_timeline(primary.id)
+        qtbot.waitUntil(lambda: popup.timeline.entries.topLevelItemCount() >= 2, timeout=10_000)
+        assert any(r.path == f"/schedules/{primary.id}" for r in europe.faults.requests)
+        # a star there is Europe's watched list; the first account's stays as it was
+        app.toggle_star(primary.id)
+        saved = load_settings().settings
+        assert saved.watched_schedules == [] and primary.id not in saved.accounts[0]["watched_schedules"]
+        popup.account_box.setCurrentIndex(0)
+        assert re.match(rf"{FIRST_ACCOUNT} · (Updated|Refreshing)", popup.status.text()), popup.status.text()

@@ -67,7 +67,7 @@ from pdtray.ui.tray_status import tray_look, watched_refs
 
 if TYPE_CHECKING:  # built on first use, so their modules are imported then too
     from pdtray.ui.early_tray import EarlyTray
-    from pdtray.ui.other_accounts import OtherAccount
+    from pdtray.ui.other_accounts import AccountView, OtherAccount
     from pdtray.ui.popup import Popup
     from pdtray.ui.settings_dialog import SettingsDialog, TokenStatus
 
@@ -152,8 +152,8 @@ class TrayApplication(QObject):
         self._render_soon.setInterval(0)
         self._render_soon.timeout.connect(self.render)
         self.refresh.changed.connect(self._on_refresh)
-        self.timelines.loaded.connect(self._on_timeline)
-        self.timelines.failed.connect(self._on_timeline_failed)
+        self.timelines.loaded.connect(lambda timeline: self._on_timeline(timeline, self.timelines))
+        self.timelines.failed.connect(lambda schedule, error: self._on_timeline_failed(schedule, error, self.timelines))
         self.tester.finished.connect(self._on_tested)
         self.tray.activated.connect(self.toggle_popup)
         self.tray.unavailable.connect(self._no_tray)
@@ -187,6 +187,10 @@ class TrayApplication(QObject):
             lambda found: self.menu.set_services([(s.ref.id, s.ref.name) for s in found])
         )
         self._services_asked = False
+        #: which account the popup shows: 0 the first, n the n-th of other_accounts
+        self.active_index = 0
+        for other in self.other_accounts:
+            self._attach_controllers(other)
         self.menu.service_requested.connect(self.open_service)
         self.menu.copy_requested.connect(self.copy_who_is_on_call)
         self.menu.summary_requested.connect(self._open_from_menu)
@@ -306,7 +310,8 @@ class TrayApplication(QObject):
             self.open_settings(first_run=True)
         popup = self.popup
         showing_timeline = (
-            popup is not None
+            self.active_index == 0  # the first account's refresh reloads the first account's timeline
+            and popup is not None
             and popup.isVisible()
             and popup.stack.currentWidget() is popup.timeline
             and popup.timeline.schedule_id is not None
@@ -316,12 +321,76 @@ class TrayApplication(QObject):
             self.timelines.request(popup.timeline.schedule_id, popup.timeline.hours)
         self._render_soon.start()
 
-    def shown_state(self) -> RefreshState:
-        """The refresh state with acknowledges and resolves that PagerDuty has not reported back yet."""
-        state = self.refresh.state
-        if state.snapshot is None or not self.actions.shown:
+    def shown_state(self, view: AccountView | None = None) -> RefreshState:
+        """An account's refresh state (the first's by default) with acknowledges and resolves that PagerDuty has
+        not reported back yet."""
+        refresh, actions = (self.refresh, self.actions) if view is None else (view.refresh, view.controllers.actions)
+        state = refresh.state
+        if state.snapshot is None or not actions.shown:
             return state
-        return replace(state, snapshot=replace(state.snapshot, incidents=self.actions.incidents(state.snapshot)))
+        return replace(state, snapshot=replace(state.snapshot, incidents=actions.incidents(state.snapshot)))
+
+    def _refresh_other_settings(self) -> None:
+        """Accounts after the first take their part of the settings again (a star, a save)."""
+        from pdtray.app.accounts import accounts_of, settings_for
+
+        by_name = {a.name: a for a in accounts_of(self.settings)[1:]}
+        for other in self.other_accounts:
+            if other.account.name in by_name:
+                other.account = by_name[other.account.name]
+                other.settings = settings_for(self.settings, other.account)
+
+    def _attach_controllers(self, other: OtherAccount) -> None:
+        """The popup's timelines, actions and people for an account after the first, on its own session."""
+        from pdtray.ui.other_accounts import AccountControllers
+        from pdtray.ui.people_controller import PeopleController
+
+        timelines = TimelineLoader(other.session, parent=other)
+        timelines.loaded.connect(lambda timeline, t=timelines: self._on_timeline(timeline, t))
+        timelines.failed.connect(
+            lambda schedule_id, error, t=timelines: self._on_timeline_failed(schedule_id, error, t)
+        )
+        actions = ActionsController(
+            other.session,
+            other.refresh,
+            popup=self._ensure_popup,
+            tz=lambda: self.tz,
+            render=self._render_soon.start,
+            reload_timeline=timelines.request,
+            parent=other,
+        )
+        people = PeopleController(
+            other.session,
+            popup=self._ensure_popup,
+            existing_popup=lambda: self.popup,
+            tz=lambda: self.tz,
+            watched=lambda o=other: [ref.id for ref in watched_refs(o.refresh.state, o.settings)],
+            parent=other,
+        )
+        other.attach(AccountControllers(timelines, actions, people))
+
+    def view(self) -> AccountView:
+        """The account the popup shows."""
+        from pdtray.app.accounts import FIRST_ACCOUNT
+        from pdtray.ui.other_accounts import AccountControllers, AccountView
+
+        if self.active_index and self.active_index <= len(self.other_accounts):
+            other = self.other_accounts[self.active_index - 1]
+            return AccountView(other.account.name, other.settings, other.refresh, other.controllers, other.on_call)
+        controllers = AccountControllers(self.timelines, self.actions, self.people)
+        return AccountView(FIRST_ACCOUNT, self.settings, self.refresh, controllers, self._who_is_on_call)
+
+    def choose_account(self, index: int) -> None:
+        """The popup shows another account: its schedules, incidents, services and people, and acts on it."""
+        if index == self.active_index or not 0 <= index <= len(self.other_accounts):
+            return
+        self.active_index = index
+        popup = self._ensure_popup()
+        popup.person.clear()
+        popup.services.loaded = False
+        popup.services.show_list() if popup.stack.currentWidget() is popup.services else popup.show_schedules()
+        self._rows_key = None
+        self.render()
 
     def render(self) -> None:
         self._render_soon.stop()
@@ -341,7 +410,7 @@ class TrayApplication(QObject):
         self.tray.render(look)
         self.menu.set_incidents(look.badge)
         if self.popup is not None and self.popup.isVisible():
-            self._render_popup(state, now, on_call)
+            self._render_view(now)
 
     def _who_is_on_call(self, rows: tuple[OnCall, ...], now: datetime) -> dict[str, ScheduleOnCall]:
         """Who is on call by schedule. Thousands of rows are worked out on a worker thread: until that answer
@@ -374,6 +443,13 @@ class TrayApplication(QObject):
         if key == self._rows_key and self.popup is not None:
             self.popup.schedules.set_rows(rows)
 
+    def _render_view(self, now: datetime) -> None:
+        """The popup, for the account it shows."""
+        view = self.view()
+        state = self.shown_state(view if self.active_index else None)
+        on_call = view.on_call(state.snapshot.rows_known, now) if state.snapshot else {}
+        self._render_popup(state, now, on_call)
+
     def _render_popup(self, state: RefreshState, now: datetime, on_call: dict[str, ScheduleOnCall]) -> None:
         from pdtray.ui.schedule_list import build_rows
 
@@ -381,7 +457,8 @@ class TrayApplication(QObject):
         assert popup is not None
         tz = self.tz
         snapshot = state.snapshot
-        starred = [ref.id for ref in watched_refs(state, self.settings)] if state.schedules else []
+        view = self.view()
+        starred = [ref.id for ref in watched_refs(state, view.settings)] if state.schedules else []
         key = (id(state.schedules), id(on_call), tuple(starred), now.replace(second=0, microsecond=0), tz)
         if key != self._rows_key:
             self._rows_key = key
@@ -417,10 +494,12 @@ class TrayApplication(QObject):
             status = ""
         if self.demo:
             status = "Demo account · " + status
+        elif self.other_accounts:
+            status = f"{view.name} · {status}"
         popup.status.setText(status)
         popup.timeline.tick(now, tz)
         incidents = snapshot.incidents if snapshot else None
-        popup.incidents.set_incidents(incidents, now, self.actions.pending)
+        popup.incidents.set_incidents(incidents, now, view.controllers.actions.pending)
         count, urgent = incident_badge(incidents or ())
         popup.set_incident_count(count, urgent)
 
@@ -432,24 +511,32 @@ class TrayApplication(QObject):
 
             popup = Popup(as_window=not self.tray.available)
             popup.settings_requested.connect(self.open_settings)
-            popup.refresh_requested.connect(lambda: self.refresh.refresh_now(schedules=True))
+            popup.refresh_requested.connect(lambda: self.view().refresh.refresh_now(schedules=True))
             popup.schedules.open_timeline.connect(self.open_timeline)
             popup.schedules.star_toggled.connect(self.toggle_star)
-            popup.timeline.reload_requested.connect(self.timelines.request)
+            popup.timeline.reload_requested.connect(lambda *a: self.view().controllers.timelines.request(*a))
             popup.timeline.open_url_requested.connect(lambda url: QDesktopServices.openUrl(QUrl(url)))
-            popup.timeline.take_requested.connect(self.actions.take_shift)
-            popup.timeline.add_requested.connect(self.actions.add_me)
-            popup.incidents.acknowledge_requested.connect(self.actions.acknowledge)
-            popup.incidents.resolve_requested.connect(self.actions.resolve)
+            popup.timeline.take_requested.connect(lambda *a: self.view().controllers.actions.take_shift(*a))
+            popup.timeline.add_requested.connect(lambda *a: self.view().controllers.actions.add_me(*a))
+            popup.incidents.acknowledge_requested.connect(lambda i: self.view().controllers.actions.acknowledge(i))
+            popup.incidents.resolve_requested.connect(lambda i: self.view().controllers.actions.resolve(i))
             popup.incidents.open_url_requested.connect(lambda url: QDesktopServices.openUrl(QUrl(url)))
-            popup.incidents.page_requested.connect(self.actions.open_page_dialog)
-            popup.timeline.person_requested.connect(self.people.open_person)
-            popup.schedules.person_requested.connect(self.people.open_person)
+            popup.incidents.page_requested.connect(lambda: self.view().controllers.actions.open_page_dialog())
+            popup.timeline.person_requested.connect(lambda *a: self.view().controllers.people.open_person(*a))
+            popup.schedules.person_requested.connect(lambda *a: self.view().controllers.people.open_person(*a))
             popup.person.open_url_requested.connect(lambda url: QDesktopServices.openUrl(QUrl(url)))
-            popup.person.page_requested.connect(self.actions.page_person)
+            popup.person.page_requested.connect(lambda who: self.view().controllers.actions.page_person(who))
             popup.services.open_url_requested.connect(lambda url: QDesktopServices.openUrl(QUrl(url)))
-            popup.services.page_policy_requested.connect(self.actions.page_policy)
-            self.people.connect_popup(popup)
+            popup.services.page_policy_requested.connect(
+                lambda policy, service: self.view().controllers.actions.page_policy(policy, service)
+            )
+            self.people.fill_popup(popup)
+            popup.services.list_requested.connect(lambda: self.view().controllers.people.load_services())
+            popup.services.escalation_requested.connect(lambda i: self.view().controllers.people.open_escalation(i))
+            popup.services.person_requested.connect(lambda *a: self.view().controllers.people.open_person(*a))
+            popup.services.changes_requested.connect(lambda i: self.view().controllers.people.load_changes(i))
+            popup.set_accounts([self.view().name] + [o.account.name for o in self.other_accounts])
+            popup.account_chosen.connect(self.choose_account)
             self.popup = popup
         return self.popup
 
@@ -460,9 +547,7 @@ class TrayApplication(QObject):
     def _show_popup(self, popup: Popup) -> None:
         """Brings the popup up to date (it is not redrawn while hidden) and shows it."""
         now = datetime.now(UTC)
-        state = self.shown_state()
-        snapshot = state.snapshot
-        self._render_popup(state, now, self._who_is_on_call(snapshot.rows_known, now) if snapshot else {})
+        self._render_view(now)
         self.notifier.withdraw_all()
         if popup.as_window:
             popup.show_now()
@@ -508,28 +593,46 @@ class TrayApplication(QObject):
 
     def open_timeline(self, schedule_id: str) -> None:
         popup = self._ensure_popup()
-        schedule = next((s for s in self.refresh.state.schedules if s.id == schedule_id), None)
+        view = self.view()
+        schedule = next((s for s in view.refresh.state.schedules if s.id == schedule_id), None)
         popup.timeline.show_loading(
             schedule_id, schedule.name if schedule else schedule_id, schedule.html_url if schedule else None
         )
         popup.show_timeline_page()
-        self.timelines.request(schedule_id, popup.timeline.hours)
+        view.controllers.timelines.request(schedule_id, popup.timeline.hours)
 
-    def _on_timeline(self, timeline: Timeline) -> None:
-        self.refresh.learn_schedule(timeline.schedule)
+    def _on_timeline(self, timeline: Timeline, loader: TimelineLoader | None = None) -> None:
+        view = self.view()
+        if loader is not None and loader is not view.controllers.timelines:
+            return  # an answer for an account the popup no longer shows
+        view.refresh.learn_schedule(timeline.schedule)
         if self.popup is not None:
             self.popup.timeline.show_timeline(timeline, datetime.now(UTC), self.tz)
 
-    def _on_timeline_failed(self, schedule_id: str, error: PagerDutyError) -> None:
+    def _on_timeline_failed(
+        self, schedule_id: str, error: PagerDutyError, loader: TimelineLoader | None = None
+    ) -> None:
+        if loader is not None and loader is not self.view().controllers.timelines:
+            return
         if self.popup is not None and self.popup.timeline.schedule_id == schedule_id:
             self.popup.timeline.show_error(str(error))
 
     def toggle_star(self, schedule_id: str) -> None:
         """Starring makes the watched list explicit, starting from what was watched by default."""
-        current = [ref.id for ref in watched_refs(self.refresh.state, self.settings)]
+        view = self.view()
+        current = [ref.id for ref in watched_refs(view.refresh.state, view.settings)]
         watched = [s for s in current if s != schedule_id] if schedule_id in current else [*current, schedule_id]
+        if self.active_index:
+            changed = [
+                dict(a, watched_schedules=watched) if a["name"] == view.name else a for a in self.settings.accounts
+            ]
+            new_settings = updated(self.settings, accounts=changed)
+        else:
+            new_settings = updated(self.settings, watched_schedules=watched)
         try:
-            self._save(updated(self.settings, watched_schedules=watched))
+            self._save(new_settings)
+            if self.active_index:
+                self._refresh_other_settings()
         except OSError as exc:
             # the star goes back (render below draws the settings as they are) and the popup says why
             self.settings_warnings = [

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
@@ -95,10 +96,37 @@ class OtherAccount(QObject):
     def _connect(self) -> Connection:
         return resolve_connection(self.settings, keyring_prefix=self.account.keyring_prefix)
 
+    def on_call(self, rows: tuple, now: datetime) -> dict:  # type: ignore[type-arg]
+        return self._on_call_at(rows, now)
+
+    def attach(self, controllers: AccountControllers) -> None:
+        """The popup's controllers for this account (its timelines, actions and people), made by the app."""
+        self.controllers = controllers
+
     def look(self, now: datetime, tz: tzinfo | None) -> TrayLook:
         state = self.refresh.state
         on_call = self._on_call_at(state.snapshot.rows_known, now) if state.snapshot else {}
         return tray_look(state, self.settings, now, tz, on_call=on_call)
+
+
+@dataclass
+class AccountControllers:
+    """What the popup works through for one account: its timelines, its actions, its people and services."""
+
+    timelines: Any
+    actions: Any
+    people: Any
+
+
+@dataclass
+class AccountView:
+    """One account as the popup shows it (the first account's is made of the app's own objects)."""
+
+    name: str
+    settings: Settings
+    refresh: RefreshService
+    controllers: AccountControllers
+    on_call: Callable[[Any, datetime], Any]
 
 
 #: which account's state the one icon shows: being on call anywhere matters most

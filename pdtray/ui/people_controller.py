@@ -48,13 +48,10 @@ class PeopleController(QObject):
         #: the person or service whose answer the popup waits for: a late answer for another is dropped
         self._wanted: dict[str, str] = {}
 
-    def connect_popup(self, popup: Popup) -> None:
+    def fill_popup(self, popup: Popup) -> None:
+        """A popup built after the services came: it shows them at once (the app routes its signals here)."""
         if self.services is not None:
             popup.services.set_services(self.services, datetime.now(UTC), self._tz())
-        popup.services.list_requested.connect(self.load_services)
-        popup.services.escalation_requested.connect(self.open_escalation)
-        popup.services.person_requested.connect(self.open_person)
-        popup.services.changes_requested.connect(self.load_changes)
 
     # -- intents ------------------------------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QHideEvent, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QComboBox,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -34,6 +35,8 @@ CLICK_AWAY_GRACE = 0.4
 class Popup(QWidget):
     settings_requested = Signal()
     refresh_requested = Signal()
+    #: the account to show, by its place in the list (0: the first)
+    account_chosen = Signal(int)
 
     def __init__(self, *, as_window: bool = False) -> None:
         super().__init__()
@@ -75,6 +78,12 @@ class Popup(QWidget):
             tabs.addButton(tab)
             nav.addWidget(tab)
         nav.addStretch(1)
+        self.account_box = QComboBox()
+        self.account_box.setAccessibleName("Account")
+        self.account_box.setToolTip("The PagerDuty account the popup shows")
+        self.account_box.hide()
+        self.account_box.currentIndexChanged.connect(self.account_chosen.emit)
+        nav.addWidget(self.account_box)
         self.status = QLabel(textFormat=Qt.TextFormat.PlainText)
         self.status.setObjectName("status")
         self.refresh_button = QToolButton(text="Refresh")
@@ -121,6 +130,14 @@ class Popup(QWidget):
             self.setStyleSheet("QWidget#popup { border: 1px solid palette(mid); background: palette(window); }")
 
     # -- showing ------------------------------------------------------------------------------------------------
+
+    def set_accounts(self, names: list[str]) -> None:
+        """The accounts to switch between; the box shows only when there are several."""
+        self.account_box.blockSignals(True)
+        self.account_box.clear()
+        self.account_box.addItems(names)
+        self.account_box.blockSignals(False)
+        self.account_box.setVisible(len(names) > 1)
 
     def show_schedules(self) -> None:
         self.stack.setCurrentWidget(self.schedules)
