@@ -199,7 +199,9 @@ def test_no_token_reaches_logs_settings_or_caches(demo, caplog, tmp_path):
     store_sign_in(signed)
     credentials = _credentials(demo, signed, [], clock=lambda: signed.tokens.expires_at)  # renews at once
     run(_me(demo, credentials))
-    secrets_seen = {signed.tokens.access_token, signed.tokens.refresh_token, credentials.tokens.access_token}
+    codes = set(demo.api.oauth.codes)  # the authorization code(s) the browser carried back
+    assert codes
+    secrets_seen = {signed.tokens.access_token, signed.tokens.refresh_token, credentials.tokens.access_token, *codes}
     logged = "\n".join(r.getMessage() for r in caplog.records) + repr(credentials) + repr(signed)
     assert not any(secret in logged for secret in secrets_seen)
     for folder in (os.environ["PDTRAY_CONFIG_DIR"], os.environ["PDTRAY_CACHE_DIR"]):
