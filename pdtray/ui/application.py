@@ -8,6 +8,7 @@ never waits on the network.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 from collections.abc import Coroutine
@@ -300,6 +301,10 @@ class TrayApplication(QObject):
             if not self._coverage_started:
                 self._coverage_started = True
                 self.coverage.start()
+                # what start-up made (modules, Qt wrappers, the first answer) lives on: out of the collector's full
+                # passes, which otherwise walk it all again during every large refresh (35-85 ms pauses measured
+                # at 2,000 schedules)
+                gc.freeze()
         if snapshot is not None and not state.from_cache and not self._services_asked:
             self._services_asked = True  # once per run: the Services submenu and page (the page can reload them)
             self.people.load_menu_services()
