@@ -99,20 +99,27 @@ def test_login_for_another_account_keeps_its_sign_in_apart(capsys, isolated, mon
 # -- in the tray (offscreen) --------------------------------------------------------------------------------------
 
 
+def two_account_app(make_app, demo, europe, isolated, monkeypatch):
+    """The tray on two accounts: the first on ``demo`` (through the environment), "Europe" on ``europe`` (its
+    URL in settings.json, its key in the keyring under its own name)."""
+    from pdtray.app.settings import save_settings, updated
+
+    monkeypatch.setenv("PAGERDUTY_API_URL", demo.url)
+    monkeypatch.setenv("PAGERDUTY_TOKEN", demo.token)
+    save_settings(updated(Settings(), accounts=[{"name": "Europe", "region": "eu", "api_url": europe.url}]))
+    isolated.set_password(KEYRING_SERVICE, f"account:Europe:{KEYRING_USERNAME}", europe.token)
+    app = make_app(demo=False)
+    [other] = app.other_accounts
+    return app, other
+
+
 def test_tray_shows_two_accounts_and_one_failing_does_not_affect_the_other(
     qtbot, make_app, demo, isolated, monkeypatch
 ):
     from test_tray_app import drawn, settle
 
-    from pdtray.app.settings import save_settings, updated
-
     with DemoServer() as europe:
-        monkeypatch.setenv("PAGERDUTY_API_URL", demo.url)
-        monkeypatch.setenv("PAGERDUTY_TOKEN", demo.token)
-        save_settings(updated(Settings(), accounts=[{"name": "Europe", "region": "eu", "api_url": europe.url}]))
-        isolated.set_password(KEYRING_SERVICE, f"account:Europe:{KEYRING_USERNAME}", europe.token)
-        app = make_app(demo=False)
-        [other] = app.other_accounts
+        app, other = two_account_app(make_app, demo, europe, isolated, monkeypatch)
         sent = []
         other.notify.connect(sent.append)
         settle(qtbot, app)
@@ -147,15 +154,8 @@ def test_tray_shows_two_accounts_and_one_failing_does_not_affect_the_other(
 def test_the_popup_switches_account_and_acts_on_the_one_it_shows(qtbot, make_app, demo, isolated, monkeypatch):
     from test_tray_app import settle
 
-    from pdtray.app.settings import save_settings, updated
-
     with DemoServer() as europe:
-        monkeypatch.setenv("PAGERDUTY_API_URL", demo.url)
-        monkeypatch.setenv("PAGERDUTY_TOKEN", demo.token)
-        save_settings(updated(Settings(), accounts=[{"name": "Europe", "region": "eu", "api_url": europe.url}]))
-        isolated.set_password(KEYRING_SERVICE, f"account:Europe:{KEYRING_USERNAME}", europe.token)
-        app = make_app(demo=False)
-        [other] = app.other_accounts
+        app, other = two_account_app(make_app, demo, europe, isolated, monkeypatch)
         settle(qtbot, app)
         qtbot.waitUntil(lambda: other.refresh.state.snapshot is not None, timeout=10_000)
         app.open_popup()
