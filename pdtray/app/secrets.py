@@ -70,7 +70,7 @@ def _keyring_problem(exc: Exception) -> KeyringUnavailableError:
     )
 
 
-def _read(username: str) -> str | None:
+def read_secret(username: str) -> str | None:
     import keyring
     from keyring.errors import KeyringError
 
@@ -82,7 +82,7 @@ def _read(username: str) -> str | None:
     return value
 
 
-def _write(username: str, value: str) -> None:
+def write_secret(username: str, value: str) -> None:
     import keyring
     from keyring.errors import KeyringError
 
@@ -95,11 +95,11 @@ def _write(username: str, value: str) -> None:
 
 def read_keyring_token(prefix: str = "") -> str | None:
     """The API key stored for the first account (``prefix`` ""), or another (see pdtray.app.accounts)."""
-    return _read(prefix + KEYRING_USERNAME)
+    return read_secret(prefix + KEYRING_USERNAME)
 
 
 def write_keyring_token(token: str, prefix: str = "") -> None:
-    _write(prefix + KEYRING_USERNAME, token)
+    write_secret(prefix + KEYRING_USERNAME, token)
 
 
 def _routing_key_username(service_id: str) -> str:
@@ -112,7 +112,7 @@ def read_routing_key(service_id: str) -> str | None:
     if from_env:
         remember_secret(from_env)
         return from_env
-    return _read(_routing_key_username(service_id))
+    return read_secret(_routing_key_username(service_id))
 
 
 def stored_routing_key(service_id: str) -> str | None:
@@ -126,7 +126,7 @@ def stored_routing_key(service_id: str) -> str | None:
 
 def write_routing_key(service_id: str, key: str) -> None:
     """Kept like the token, and for the same reason: anyone holding it can page that service's on-call."""
-    _write(_routing_key_username(service_id), key)
+    write_secret(_routing_key_username(service_id), key)
 
 
 def delete_keyring_token(prefix: str = "") -> None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
 from pdtray.app.log import remember_secret
-from pdtray.app.secrets import _read, _write, delete_keyring_entry
+from pdtray.app.secrets import delete_keyring_entry, read_secret, write_secret
 from pdtray.pagerduty.errors import CredentialsError
 from pdtray.pagerduty.oauth import (
     AuthorizationRequest,
@@ -60,7 +60,7 @@ class SignedIn:
         tokens = OAuthTokens.from_json(json.dumps(data["tokens"]))
         return cls(tokens, str(data["client_id"]), str(data["identity"]), keyring_prefix)
 
-    def credentials(self, save: Callable[[OAuthTokens], object] | None = None) -> OAuthCredentials:
+    def credentials(self) -> OAuthCredentials:
         """What the client uses: renewals are written back to the keyring (refresh tokens rotate)."""
         client_id, identity, prefix = self.client_id, self.identity, self.keyring_prefix
 
@@ -71,15 +71,13 @@ class SignedIn:
             from pdtray.app.secrets import off_the_ui_thread
 
             await off_the_ui_thread(lambda: store_sign_in(renewed))
-            if save is not None:
-                save(tokens)
 
         return OAuthCredentials(self.tokens, identity=identity, client_id=client_id, save=keep)
 
 
 def read_sign_in(prefix: str = "") -> SignedIn | None:
     """The stored sign-in of an account, if any (the keyring call blocks: run it off the UI thread)."""
-    stored = _read(prefix + KEYRING_OAUTH_USERNAME)
+    stored = read_secret(prefix + KEYRING_OAUTH_USERNAME)
     if not stored:
         return None
     try:
@@ -92,7 +90,7 @@ def read_sign_in(prefix: str = "") -> SignedIn | None:
 
 
 def store_sign_in(signed_in: SignedIn) -> None:
-    _write(signed_in.keyring_prefix + KEYRING_OAUTH_USERNAME, signed_in.to_json())
+    write_secret(signed_in.keyring_prefix + KEYRING_OAUTH_USERNAME, signed_in.to_json())
 
 
 def forget_sign_in(prefix: str = "") -> None:
