@@ -254,3 +254,17 @@ def test_coverage_gap_in_a_watched_schedule_is_notified_once(qtbot, make_app, de
     app.coverage.check()
     qtbot.waitUntil(lambda: app.coverage.checks == 2, timeout=10_000)
     assert [n for n in sent if n.key.startswith("gap:")] == gaps  # each told once
+
+
+def test_a_quit_that_comes_before_the_app_runs_is_not_lost(qtbot, qloop, qapp):
+    """A SIGTERM (a logout) arriving after the controller exists but before it runs: run() ends at once instead of
+    running until killed (the bundle test saw it once: the app was killed after 10 s)."""
+    import asyncio
+
+    from pdtray.ui.application import TrayApplication
+
+    app = TrayApplication(qapp, demo=True)
+    app.quit()
+    task = asyncio.ensure_future(app.run())
+    qtbot.waitUntil(task.done, timeout=10_000)
+    assert task.result() == 0

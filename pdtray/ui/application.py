@@ -139,6 +139,7 @@ class TrayApplication(QObject):
 
         self._asked_for_token = False
         self._quit: asyncio.Future[int] | None = None
+        self._quit_early = False
         self._minute = QTimer(self)
         self._minute.timeout.connect(self.render)
         # State changes come in bursts (a refresh publishes several); they are drawn once per loop turn.
@@ -220,6 +221,8 @@ class TrayApplication(QObject):
 
     async def run(self) -> int:
         self._quit = asyncio.get_running_loop().create_future()
+        if self._quit_early:
+            self._quit.set_result(0)  # a SIGTERM (a logout) that came between start-up and here
         self.start()
         code = await self._quit
         await self.shutdown()
@@ -239,7 +242,9 @@ class TrayApplication(QObject):
         self._apply_tray_variant()
 
     def quit(self) -> None:
-        if self._quit is not None and not self._quit.done():
+        if self._quit is None:
+            self._quit_early = True  # asked before run(): run() ends at once
+        elif not self._quit.done():
             self._quit.set_result(0)
 
     async def shutdown(self) -> None:
