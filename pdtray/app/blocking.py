@@ -13,10 +13,10 @@ import threading
 from collections.abc import Callable
 from typing import TypeVar
 
-from pdtray.pagerduty.off_loop import current_loop, off_the_loop
+from pdtray.pagerduty.off_loop import blocking_io, current_loop, off_the_loop
 
 T = TypeVar("T")
-__all__ = ["CallTimedOutError", "call_in_thread", "current_loop", "off_the_loop"]
+__all__ = ["CallTimedOutError", "blocking_io", "call_in_thread", "current_loop", "off_the_loop"]
 
 
 class CallTimedOutError(TimeoutError):

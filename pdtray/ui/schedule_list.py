@@ -94,7 +94,32 @@ def build_rows(
             continue
         people = tuple((p.user.id, p.user.display_name) for p in entry.people)
         rows.append(ScheduleRow(schedule, schedule.id in starred, people_summary(entry, now, tz), False, people))
-    return rows
+    return in_list_order(rows)
+
+
+def in_list_order(rows: list[ScheduleRow]) -> list[ScheduleRow]:
+    """Starred first, then by name: one Python sort rather than the proxy's (which calls back into Python twice per
+    comparison: tenths of a second for 2,000 schedules)."""
+    return sorted(rows, key=lambda r: (not r.starred, r.schedule.name.casefold(), r.schedule.id))
+
+
+@dataclass(frozen=True)
+class RowUpdate:
+    """What the list has to do to show ``rows`` (in list order) instead of ``base``: redraw the rows at
+    ``changed`` in place, or, when ``changed`` is None (other schedules, or another order), start over.
+
+    Worked out wherever the rows were built, which for a large account is a worker thread: comparing 2,000 rows
+    is then no work for the UI thread."""
+
+    base: list[ScheduleRow]
+    rows: list[ScheduleRow]
+    changed: list[int] | None
+
+
+def row_update(base: list[ScheduleRow], rows: list[ScheduleRow]) -> RowUpdate:
+    if len(rows) != len(base) or any(a.schedule.id != b.schedule.id for a, b in zip(rows, base, strict=True)):
+        return RowUpdate(base, rows, None)
+    return RowUpdate(base, rows, [i for i, (a, b) in enumerate(zip(base, rows, strict=True)) if a != b])
 
 
 def _runs(indexes: list[int]) -> list[tuple[int, int]]:
@@ -114,22 +139,28 @@ class ScheduleListModel(QAbstractListModel):
         self.rows: list[ScheduleRow] = []
 
     def set_rows(self, rows: list[ScheduleRow]) -> None:
-        """Starred first, then by name, sorted here in one Python sort rather than by the proxy (whose sort calls
-        back into Python twice per comparison: tenths of a second for 2,000 schedules). In place when the same
-        schedules come in the same order (every refresh but a new schedule list or a star): only the rows that
-        changed are redrawn, and the selection and scroll position stay."""
-        rows = sorted(rows, key=lambda r: (not r.starred, r.schedule.name.casefold(), r.schedule.id))
-        if len(rows) == len(self.rows) and all(
-            a.schedule.id == b.schedule.id for a, b in zip(rows, self.rows, strict=True)
-        ):
-            old, self.rows = self.rows, rows
-            changed = [i for i, (a, b) in enumerate(zip(old, rows, strict=True)) if a != b]
-            for first, last in _runs(changed):
+        """Shows ``rows`` in list order (starred first, then by name)."""
+        self.apply(row_update(self.rows, in_list_order(rows)))
+
+    def apply(self, update: RowUpdate) -> bool:
+        """In place when the same schedules come in the same order (every refresh but a new schedule list or a
+        star): only the rows that changed are redrawn, and the selection and scroll position stay. Returns whether
+        the list started over. An update worked out against rows that have been replaced since is worked out
+        again here."""
+        if update.base is not self.rows:
+            update = row_update(self.rows, update.rows)
+        if update.changed is not None:
+            self.rows = update.rows
+            for first, last in _runs(update.changed):
                 self.dataChanged.emit(self.index(first, 0), self.index(last, 0))
-            return
+            return False
         self.beginResetModel()
-        self.rows = rows
+        self.rows = update.rows
         self.endResetModel()
+        return True
+
+    def position_of(self, schedule_id: str) -> int | None:
+        return next((i for i, row in enumerate(self.rows) if row.schedule.id == schedule_id), None)
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.rows)
@@ -303,11 +334,16 @@ class ScheduleListPage(QWidget):
         self.setFocusProxy(self.filter_edit)
 
     def set_rows(self, rows: list[ScheduleRow]) -> None:
-        if rows == self.model.rows:
-            return  # most refreshes change nothing: keep the selection and skip re-sorting
+        self.apply(row_update(self.model.rows, in_list_order(rows)))
+
+    def apply(self, update: RowUpdate) -> None:
+        """Most refreshes change nothing or a few rows, and keep the selection; a list that starts over selects
+        the schedule that was selected, wherever it is now."""
+        if update.base is self.model.rows and update.changed == []:
+            return
         current = self.current_id()
-        self.model.set_rows(rows)
-        self._select(current)
+        if self.model.apply(update):
+            self._select(current)
         self._update_message()
 
     def set_message(self, text: str | None) -> None:
@@ -330,11 +366,13 @@ class ScheduleListPage(QWidget):
         return row.schedule.id if row else None
 
     def _select(self, schedule_id: str | None) -> None:
-        for r in range(self.proxy.rowCount()):
-            index = self.proxy.index(r, 0)
-            if schedule_id is None or index.data(ROW_ROLE).schedule.id == schedule_id:
-                self.view.setCurrentIndex(index)
-                return
+        """Looked up in the model's rows rather than through the view (a Python call per row)."""
+        position = self.model.position_of(schedule_id) if schedule_id is not None else None
+        index = self.proxy.mapFromSource(self.model.index(position, 0)) if position is not None else QModelIndex()
+        if not index.isValid() and self.proxy.rowCount():
+            index = self.proxy.index(0, 0)
+        if index.isValid():
+            self.view.setCurrentIndex(index)
 
     def _filter(self, text: str) -> None:
         self.proxy.set_text(text)

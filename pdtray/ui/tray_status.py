@@ -75,19 +75,23 @@ def problem_text(error: PagerDutyError, retry_at: datetime | None, tz: tzinfo | 
 
 
 def watched_refs(state: RefreshState, settings: Settings) -> list[Ref]:
-    """The watched schedules, named from the schedule list, or from the on-call rows until the list arrives."""
-    known: dict[str, Ref] = {}
+    """The watched schedules, named from the schedule list, or from the on-call rows until the list arrives.
+
+    Runs on every render: its work follows the few watched schedules, not the account (building a table of all
+    2,000 schedules and 6,000 rows of a large account took 9 ms, twice a render)."""
     snapshot = state.snapshot
-    rows = (snapshot.on_call_now + snapshot.mine.on_call_now + snapshot.mine.upcoming) if snapshot else ()
-    for row in rows:
-        if row.schedule is not None:
-            known.setdefault(row.schedule.id, row.schedule)
-    known.update({s.id: s.ref for s in state.schedules})
     mine = snapshot.mine if snapshot else None
-    my_schedules = [r.schedule.id for r in (mine.on_call_now + mine.upcoming) if r.schedule] if mine else []
-    ids = settings.watched_schedules or default_watched(
-        list(state.schedules), mine.user.id if mine else None, my_schedules
-    )
+    if settings.watched_schedules:
+        ids = settings.watched_schedules
+    else:
+        my_schedules = [r.schedule.id for r in (mine.on_call_now + mine.upcoming) if r.schedule] if mine else []
+        ids = default_watched(state.schedules, mine.user.id if mine else None, my_schedules)
+    wanted = set(ids)
+    known: dict[str, Ref] = {s.id: s.ref for s in state.schedules if s.id in wanted}
+    if len(known) < len(wanted) and snapshot is not None:
+        for row in snapshot.on_call_now + snapshot.mine.on_call_now + snapshot.mine.upcoming:
+            if row.schedule is not None and row.schedule.id in wanted:
+                known.setdefault(row.schedule.id, row.schedule)
     return [known[i] for i in ids if i in known]
 
 
