@@ -157,7 +157,8 @@ def test_refresh_requests_during_a_refresh_coalesce_into_one_more(qtbot, make_se
 
 
 def test_the_event_loop_keeps_running_during_a_slow_refresh(qtbot, make_service, demo):
-    demo.faults.latency = 0.5  # each request takes half a second: a refresh takes 2 s or more
+    # each request takes 0.8 s: a refresh, three round trips long (its queries overlap), takes 2.4 s or more
+    demo.faults.latency = 0.8
     ticks = []
     timer = QTimer()
     timer.setInterval(20)
