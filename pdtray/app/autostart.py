@@ -11,7 +11,6 @@ The file and value contents come from plain functions, so that each platform's t
 from __future__ import annotations
 
 import os
-import plistlib
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -89,6 +88,8 @@ def desktop_entry(argv: Sequence[str]) -> str:
 
 
 def launch_agent_plist(argv: Sequence[str]) -> bytes:
+    import plistlib  # macOS only: with its XML parser, not loaded by every start elsewhere
+
     return plistlib.dumps(
         {
             "Label": LAUNCH_AGENT_LABEL,

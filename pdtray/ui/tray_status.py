@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
 from pdtray.app.refresh_state import RefreshState
-from pdtray.app.secrets import KeyringUnavailableError
 from pdtray.app.settings import Settings
 from pdtray.app.snapshot import Snapshot
 from pdtray.oncall import Ref, ScheduleOnCall, by_schedule, incidents
@@ -50,6 +49,8 @@ class TrayLook:
 
 def problem_text(error: PagerDutyError, retry_at: datetime | None, tz: tzinfo | None) -> str:
     """A short line for the tooltip and the popup's banner; the full message is in the popup and the log."""
+    from pdtray.app.secrets import KeyringUnavailableError  # with the log's set-up: not needed for the first icon
+
     again = f" — retrying at {clock(retry_at, tz)}" if retry_at else ""
     if isinstance(error, KeyringUnavailableError):
         return "The OS keyring is locked or not answering — unlock it, then Refresh now"
