@@ -331,3 +331,36 @@ def test_test_connection_asks_with_the_typed_values(qtbot):
 def test_snapshot_helper_is_consistent():
     # the fixtures above rely on this: my shift starts 10 minutes after NOW
     assert snapshot().mine.next_shift.start - NOW == timedelta(minutes=10)
+
+
+def test_an_update_worked_out_elsewhere_is_applied_in_place_or_again_if_the_list_moved_on(page):
+    """The list's diff for a large account is worked out on a worker thread against the rows shown then; the
+    page applies it, or works it out again if other rows were shown meanwhile."""
+    from dataclasses import replace
+
+    from pdtray.ui.schedule_list import row_update
+
+    resets, changed = [], []
+    page.model.modelReset.connect(lambda: resets.append(True))
+    page.model.dataChanged.connect(lambda a, b: changed.append((a.row(), b.row())))
+    shown = page.model.rows
+    names = [r.schedule.name for r in shown]
+    assert names == ["Security Triage", "Interview Rotation", "Platform Primary", "Platform Secondary"]
+    same = row_update(shown, list(shown))
+    assert same.changed == []
+    page.apply(same)
+    assert resets == [] and changed == []
+    edited = list(shown)
+    edited[3] = replace(edited[3], on_call="Carol (L1), until 09:00 tomorrow")
+    stale = row_update(shown, edited)  # worked out against the rows shown now...
+    assert stale.changed == [3]
+    newer = list(shown)
+    newer[2] = replace(newer[2], on_call="Bob (L1), until 03:34 tomorrow")
+    page.set_rows(newer)  # ...which another refresh replaced before it arrived
+    assert changed == [(2, 2)]
+    page.apply(stale)  # worked out again against what is shown: row 2 back as it was, row 3 changed
+    assert changed == [(2, 2), (2, 3)]
+    assert [r.on_call for r in page.model.rows][2:] == [shown[2].on_call, "Carol (L1), until 09:00 tomorrow"]
+    assert resets == []
+    reordered = row_update(page.model.rows, list(reversed(page.model.rows)))
+    assert reordered.changed is None

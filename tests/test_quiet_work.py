@@ -1,0 +1,101 @@
+"""Work kept off the UI thread's frames: the one worker thread, the collector's full passes, the cache encoder."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import json
+import sys
+import threading
+
+import pytest
+from builders import at, row, user
+
+from pdtray.app import cache, quiet_collector
+from pdtray.app.queries import Snapshot
+from pdtray.app.quiet_collector import NEVER, QuietCollector
+from pdtray.oncall import MyShifts, Schedule
+from pdtray.pagerduty.off_loop import WORK_SWITCH_INTERVAL, off_the_loop
+
+NOW = at(2, 12)
+
+
+def test_pure_work_runs_on_one_thread_with_short_switches_while_it_runs():
+    """Two jobs asked for at once run one after the other on the same worker, never on the calling thread, with
+    the 1 ms switch interval only while they run."""
+    seen: list[tuple[str, float]] = []
+    before = sys.getswitchinterval()
+
+    def job() -> None:
+        seen.append((threading.current_thread().name, sys.getswitchinterval()))
+
+    async def both() -> None:
+        await asyncio.gather(off_the_loop(job), off_the_loop(job))
+
+    asyncio.run(both())
+    assert len(seen) == 2
+    assert {name for name, _ in seen} == {seen[0][0]} and seen[0][0].startswith("pdtray-work")
+    assert all(interval == WORK_SWITCH_INTERVAL for _, interval in seen)
+    assert sys.getswitchinterval() == before
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def collector(qtbot, monkeypatch):
+    monkeypatch.setattr(quiet_collector, "SETTLE_MS", 10)
+    monkeypatch.setattr(quiet_collector, "RETRY_MS", 10)
+    quiet = {"now": False}
+    clock = FakeClock()
+    made = QuietCollector(lambda: quiet["now"], clock=clock)
+    saved = gc.get_threshold()
+    made.start()
+    yield made, quiet, clock
+    made.stop()
+    assert gc.get_threshold() == saved
+
+
+def test_full_collections_wait_for_a_quiet_moment(qtbot, collector):
+    made, quiet, _clock = collector
+    assert gc.get_threshold()[2] == NEVER  # the interpreter starts no full collection itself
+    made.refresh_ended()
+    qtbot.wait(100)  # several retries, none of them quiet
+    assert made.collections == 0
+    quiet["now"] = True
+    qtbot.waitUntil(lambda: made.collections == 1, timeout=2000)
+    qtbot.wait(50)
+    assert made.collections == 1  # one per refresh, not one per retry
+
+
+def test_a_popup_left_open_still_gets_a_full_collection_after_ten_minutes(qtbot, collector):
+    made, _quiet, clock = collector
+    clock.now += quiet_collector.FORCED_AFTER - 1
+    made.refresh_ended()
+    qtbot.wait(60)
+    assert made.collections == 0
+    clock.now += 2
+    qtbot.waitUntil(lambda: made.collections == 1, timeout=2000)
+
+
+def test_the_cache_encoded_a_slice_at_a_time_reads_back_the_same(tmp_path):
+    """450 rows (more than two slices) and 450 schedules: the bytes are what json.dumps would write, and the
+    file loads back to the same snapshot."""
+    me = user("Me")
+    rows = tuple(
+        row(user(f"U{i:03d}"), at(2, 11), at(2, 13 + i % 10, 30), schedule=f"Schedule {i}") for i in range(450)
+    )
+    snapshot = Snapshot(taken_at=NOW, on_call_now=rows, mine=MyShifts(me, (), ()), incidents=())
+    schedules = tuple(Schedule(id=f"RSCHEDULE{i}", name=f"Schedule {i}", time_zone="UTC") for i in range(450))
+    payload = cache.encode(snapshot, schedules, NOW)
+    assert payload == json.dumps(json.loads(payload)).encode()
+    path = tmp_path / "cache.json"
+    cache.save(path, snapshot, schedules, NOW)
+    loaded = cache.load(path)
+    assert loaded is not None
+    assert loaded.snapshot == snapshot and loaded.schedules == schedules and loaded.schedules_at == NOW
