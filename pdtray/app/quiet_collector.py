@@ -56,7 +56,9 @@ class QuietCollector(QObject):
         gc.set_threshold(*self._saved_threshold)
 
     def refresh_ended(self) -> None:
-        self._timer.start(SETTLE_MS)
+        """Refreshes that follow one another faster than SETTLE_MS do not put the collection off for ever."""
+        if not self._timer.isActive():
+            self._timer.start(SETTLE_MS)
 
     def _collect_if_quiet(self) -> None:
         if not self._is_quiet() and self._clock() - self._last < FORCED_AFTER:
