@@ -99,3 +99,32 @@ def test_the_cache_encoded_a_slice_at_a_time_reads_back_the_same(tmp_path):
     loaded = cache.load(path)
     assert loaded is not None
     assert loaded.snapshot == snapshot and loaded.schedules == schedules and loaded.schedules_at == NOW
+
+
+def test_a_refresh_leaves_no_answer_for_the_collector(demo):
+    """Full collections wait for quiet moments, so a refresh's answers must be freed by reference counting alone:
+    none of them may be left in a reference cycle (httpx's answers were, with their bodies)."""
+    from datetime import UTC, datetime
+
+    import httpx
+
+    from pdtray.app import queries
+    from pdtray.pagerduty import PagerDutyClient
+
+    async def refresh() -> None:
+        async with PagerDutyClient(demo.token, base_url=demo.url) as client:
+            snapshot = await queries.full_refresh(client, datetime.now(UTC))
+            assert snapshot.on_call_now and client.requests_sent >= 4
+
+    gc.collect()
+    gc.disable()
+    try:
+        asyncio.run(refresh())
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        gc.collect()
+        left = [o for o in gc.garbage if isinstance(o, httpx.Response | httpx.Request)]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert left == []
