@@ -4,9 +4,7 @@ PagerDuty's servers do not share the user's CPU. A demo server in the benchmark'
 with two cores, its rendering of a 2,000-schedule account's pages took the CPU away from the tray app (found by
 reading the app's main thread from /proc during its longest stalls: runnable, not running, for 80-170 ms), which
 made the stall figure measure the benchmark machine rather than pdtray. Niced to 19, the server gets the CPU only
-when the app and the X server leave it. For start-up the opposite holds: the server needs a few milliseconds per
-answer, and at nice 19 it waited behind the starting app's own threads, which a real server's answers do not;
-there it runs at normal priority. Its fault knobs are turned over HTTP (``/_demo/faults``).
+when the app and the X server leave it. Its fault knobs are turned over HTTP (``/_demo/faults``).
 """
 
 from __future__ import annotations
@@ -21,7 +19,7 @@ from dataclasses import dataclass
 
 _SERVE = """
 import os, sys
-os.nice(int(sys.argv[2]))
+os.nice(19)
 from pdtray.demo import DemoServer
 server = DemoServer(schedules=int(sys.argv[1]) or None).start()
 print(server.url, server.token, flush=True)
@@ -43,12 +41,9 @@ class DemoProcess:
 
 
 @contextlib.contextmanager
-def demo_process(schedules: int | None = None, *, nice: int = 19) -> Iterator[DemoProcess]:
+def demo_process(schedules: int | None = None) -> Iterator[DemoProcess]:
     child = subprocess.Popen(
-        [sys.executable, "-c", _SERVE, str(schedules or 0), str(nice)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
+        [sys.executable, "-c", _SERVE, str(schedules or 0)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
     )
     try:
         assert child.stdout is not None

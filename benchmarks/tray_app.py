@@ -10,8 +10,7 @@
 Every goal is printed with PASS or MISS.
 
 Runs on Xvfb with trayer when they are installed (a real tray), else offscreen. The demo PagerDuty runs in a
-process of its own (``demo_process.py``), at the lowest CPU priority for the stall probe, as PagerDuty does not
-share the user's CPU.
+process of its own at the lowest CPU priority (``demo_process.py``), as PagerDuty does not share the user's CPU.
 
     python benchmarks/tray_app.py [--runs 5] [--cycles 1000] [--latency 2.0] [--stall-schedules 2000]
 """
@@ -290,7 +289,7 @@ def main() -> None:
         }
         base_env.pop("PYTHONDONTWRITEBYTECODE", None)
         print(f"display: {screen_name}; python {sys.version.split()[0]}")
-        with demo_process(nice=0) as demo:  # start-up and memory: see demo_process.py
+        with demo_process() as demo:
             env = {**base_env, "PAGERDUTY_API_URL": demo.url, "PAGERDUTY_TOKEN": demo.token}
             bare, cold, warm = [], [], []
             _child(["-c", BARE], env)  # warm-up: byte-compile, and bring the files into the page cache
