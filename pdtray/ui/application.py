@@ -459,14 +459,14 @@ class TrayApplication(QObject):
         now: datetime,
         tz: tzinfo | None,
     ) -> None:
-        from pdtray.ui.schedule_list import build_rows, row_update
+        from pdtray.ui.schedule_list import build_rows, in_list_order, row_update
 
         if self.popup is None:
             return
         base = self.popup.schedules.model.rows
 
         def work() -> RowUpdate:  # building, ordering and comparing 2,000 rows: all off the UI thread
-            return row_update(base, build_rows(schedules, on_call, starred, now, tz))
+            return row_update(base, in_list_order(build_rows(schedules, on_call, starred, now, tz)))
 
         update = await off_the_loop(work)
         if key == self._rows_key and self.popup is not None:

@@ -94,7 +94,7 @@ def build_rows(
             continue
         people = tuple((p.user.id, p.user.display_name) for p in entry.people)
         rows.append(ScheduleRow(schedule, schedule.id in starred, people_summary(entry, now, tz), False, people))
-    return in_list_order(rows)
+    return rows
 
 
 def in_list_order(rows: list[ScheduleRow]) -> list[ScheduleRow]:
@@ -137,10 +137,6 @@ class ScheduleListModel(QAbstractListModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.rows: list[ScheduleRow] = []
-
-    def set_rows(self, rows: list[ScheduleRow]) -> None:
-        """Shows ``rows`` in list order (starred first, then by name)."""
-        self.apply(row_update(self.rows, in_list_order(rows)))
 
     def apply(self, update: RowUpdate) -> bool:
         """In place when the same schedules come in the same order (every refresh but a new schedule list or a
