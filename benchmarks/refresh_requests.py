@@ -13,9 +13,11 @@ import argparse
 import asyncio
 import statistics
 import time
-from datetime import UTC, datetime
+from collections import Counter
+from datetime import UTC, datetime, timedelta
 
 from pdtray.app import queries
+from pdtray.app.refresh import LARGE_ACCOUNT_ROWS, WHOLE_EVERY
 from pdtray.demo import DemoServer
 from pdtray.oncall import now_window
 from pdtray.pagerduty import PagerDutyClient
@@ -60,6 +62,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--slow-latency", type=float, default=2.0, help="latency for the round-trip figure, seconds")
     parser.add_argument("--large", type=int, default=2000, help="the large account for the scaling figure")
+    parser.add_argument("--watched", type=int, default=5, help="schedules watched on the large account")
     args = parser.parse_args()
 
     with DemoServer(schedules=args.schedules) as server:
@@ -96,17 +99,46 @@ def main() -> None:
             f"{args.slow_latency * 1000:>6.0f}ms pdtray {slow[0]:>9} {slow[1]:>9.3f}s  = {trips:.1f} round trips "
             f"(goal: at most {goal:.0f} s): {verdict}"
         )
-    # Scaling: the same refresh of a much larger account at the same latency (goal: within 1.5x the small one).
+    # Scaling: a much larger account at the same latency (goal: its refresh within 1.5x the small one's). Above
+    # LARGE_ACCOUNT_ROWS on-call rows the tray reads the whole account every WHOLE_EVERY (and when the popup shows
+    # it); the minute's refresh between reads the watched schedules and those whose handover passed.
     with DemoServer(schedules=args.large) as large:
-        asyncio.run(pdtray_refresh(large, datetime.now(UTC)))
+        began = datetime.now(UTC)
+        asyncio.run(pdtray_refresh(large, began))
         large.faults.latency = args.slow_latency
-        big = measure(pdtray_refresh, large, 1)
-        ratio = big[1] / slow[1]
+        whole = measure(pdtray_refresh, large, 1)
         print(
-            f"{args.slow_latency * 1000:>6.0f}ms pdtray {big[0]:>9} {big[1]:>9.3f}s  {args.large} schedules, "
-            f"{big[2]} on-call rows: {ratio:.2f}x the {args.schedules}-schedule refresh "
-            f"(goal: at most 1.5x): {'PASS' if ratio <= 1.5 else 'MISS'}"
+            f"{args.slow_latency * 1000:>6.0f}ms pdtray {whole[0]:>9} {whole[1]:>9.3f}s  {args.large} schedules, "
+            f"{whole[2]} on-call rows, read whole (every {WHOLE_EVERY.seconds // 60} min and when the popup opens): "
+            f"{whole[1] / slow[1]:.2f}x"
         )
+        minute = asyncio.run(minute_refresh(large, began, args.watched))
+        ratio = minute[1] / slow[1]
+        print(
+            f"{args.slow_latency * 1000:>6.0f}ms pdtray {minute[0]:>9} {minute[1]:>9.3f}s  {args.large} schedules, "
+            f"the minute's refresh at the busiest handover ({args.watched} watched, {minute[2]} handed over): "
+            f"{ratio:.2f}x the {args.schedules}-schedule refresh (goal: at most 1.5x): "
+            f"{'PASS' if ratio <= 1.5 else 'MISS'}"
+        )
+
+
+async def minute_refresh(server: DemoServer, began: datetime, watched: int) -> tuple[int, float, int]:
+    """The tray's refresh on a large account at its busiest minute of the coming day (the moment most schedules
+    hand over), as RefreshService makes it a minute after a whole read: the watched schedules and those that
+    changed hands by then. The whole reads before it are made at no latency."""
+    latency, server.faults.latency = server.faults.latency, 0.0
+    async with PagerDutyClient(server.token, base_url=server.url) as client:
+        ends = Counter(r.end for r in (await queries.full_refresh(client, began)).on_call_now if r.end is not None)
+        busiest = max((end for end in ends if end < began + timedelta(days=1)), key=lambda end: ends[end])
+        previous = await queries.full_refresh(client, busiest - timedelta(minutes=1))
+        assert len(previous.on_call_now) > LARGE_ACCOUNT_ROWS, "the large account is not large"
+        server.faults.latency = latency
+        now = busiest + timedelta(seconds=1)
+        ids = sorted({r.schedule.id for r in previous.on_call_now if r.schedule})[:watched]
+        part = previous.schedules_to_read_again(now, ids)
+        sent, start = client.requests_sent, time.perf_counter()
+        await queries.refresh_of_schedules(client, now, previous, part, user=previous.mine.user)
+        return client.requests_sent - sent, time.perf_counter() - start, len(part) - len(ids)
 
 
 if __name__ == "__main__":

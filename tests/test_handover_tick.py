@@ -132,3 +132,21 @@ def test_a_popup_opened_from_the_menu_of_a_tray_without_geometry_sits_at_the_pan
     assert popup_position(QPoint(200, 700), None, size, bottom_area).y() == 760 - 1 - 560 - 4
     icon = QRect(1240, 2, 22, 22)  # an XEmbed icon's real geometry: below it
     assert popup_position(QPoint(0, 0), icon, size, area) == QPoint(1280 - 420 - 4 - 1, 27 + 4)
+
+
+def test_between_whole_reads_the_watched_and_the_handed_over_schedules_are_read_again():
+    bob, carol = User("PBOB", "Bob"), User("PCAROL", "Carol")
+    secondary, search = Ref("PSEC", "Platform Secondary"), Ref("PSEARCH", "Search")
+    rows = (
+        OnCall(ALICE, POLICY, 1, PRIMARY, T - timedelta(hours=12), HANDOVER),  # hands over at 10:00
+        OnCall(bob, POLICY, 2, secondary, T - timedelta(hours=1), HANDOVER + timedelta(hours=2)),  # at 12:00
+        OnCall(carol, POLICY, 3, None, None, None),  # targeted directly by the policy: never ends
+        OnCall(carol, Ref("PSEARCHEP", "Search"), 1, search, T - timedelta(days=1), HANDOVER),  # at 10:00
+    )
+    snap = Snapshot(T, rows, MyShifts(ME, (), ()), incidents=())
+    # before 10:00 only the watched one; at 10:00 the two that hand over, after the watched (asked once)
+    assert snap.schedules_to_read_again(HANDOVER - timedelta(seconds=1), ["PSEC"]) == ["PSEC"]
+    assert snap.schedules_to_read_again(HANDOVER, ["PSEC", "PPRIMARY"]) == ["PSEC", "PPRIMARY", "PSEARCH"]
+    assert snap.schedules_to_read_again(HANDOVER, []) == ["PPRIMARY", "PSEARCH"]
+    # what stands of the rows when those two are read again: Bob's, and Carol's direct row
+    assert snap.rows_kept_besides(["PPRIMARY", "PSEARCH"]) == [rows[1], rows[2]]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from conftest import finish
@@ -235,3 +235,194 @@ def test_stale_means_old_data_is_shown():
     assert RefreshState(snapshot=snap, error=ServerError("x")).stale
     assert not RefreshState(snapshot=snap).stale
     assert RefreshState(snapshot=snap).updated_at == datetime(2026, 11, 22, tzinfo=UTC)
+
+
+# -- a large account between whole reads ------------------------------------------------------------------------
+
+
+class MovableClock:
+    """The service's clock, set by the test: the demo answers /oncalls for the ``since`` it is sent."""
+
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
+def oncalls_asked(demo, since: int) -> list[dict[str, list[str]]]:
+    """The /oncalls requests after the first ``since`` requests, each as its filters."""
+    asked = []
+    for request in demo.faults.requests[since:]:
+        if request.path == "/oncalls":
+            filters: dict[str, list[str]] = {}
+            for key, value in request.query:
+                if key.endswith("_ids[]"):
+                    filters.setdefault(key, []).append(value)
+            asked.append(filters)
+    return asked
+
+
+def refreshed(qtbot, service, cycles: int):
+    qtbot.waitUntil(lambda: service.cycles == cycles and not service.state.refreshing, timeout=10_000)
+    assert service.state.error is None
+    return service.state.snapshot
+
+
+def truth(qloop, demo, at: datetime):
+    """Everyone on call at ``at``, read whole, by a client of the test's own."""
+    from pdtray.app import queries
+    from pdtray.pagerduty import PagerDutyClient
+
+    async def read():
+        async with PagerDutyClient(demo.token, base_url=demo.url) as client:
+            return await queries.on_call_now(client, at)
+
+    return tuple(finish(qloop, read()))
+
+
+def test_a_large_account_reads_again_the_watched_and_handed_over_schedules_between_whole_reads(
+    qtbot, qloop, make_service, demo, monkeypatch
+):
+    from pdtray.app import refresh
+
+    monkeypatch.setattr(refresh, "LARGE_ACCOUNT_ROWS", 10)  # the 17-schedule demo account counts as large
+    watched = demo.account.schedule_by_name("Payments Secondary").id
+    clock = MovableClock(datetime.now(UTC).replace(microsecond=0))
+    service = make_service(clock=clock, watched=lambda: [watched])
+    service.start()
+    first = refreshed(qtbot, service, 1)
+    # the first handover after the start on a schedule other than the watched one
+    ends = [r.end for r in first.on_call_now if r.schedule and r.schedule.id != watched and r.end is not None]
+    handover = min(ends)
+    handed_over = {r.schedule.id for r in first.on_call_now if r.end == handover and r.schedule}
+    # a whole read five minutes before it (asked for, as a person's "Refresh now" would), then one just after it
+    clock.at = handover - timedelta(minutes=5)
+    service.refresh_now(whole=True)
+    before = refreshed(qtbot, service, 2)
+    assert [f for f in oncalls_asked(demo, 0)[-2:] if "schedule_ids[]" not in f and "user_ids[]" not in f]
+    sent = len(demo.faults.requests)
+    clock.at = handover + timedelta(seconds=1)
+    service.refresh_now()
+    after = refreshed(qtbot, service, 3)
+    asked = oncalls_asked(demo, sent)
+    # one /oncalls request for the schedules (the watched one first, then those that changed hands), one for my
+    # shifts; none for the whole account
+    assert len(asked) == 2
+    by_schedule = next(f for f in asked if "schedule_ids[]" in f)
+    assert by_schedule["schedule_ids[]"][0] == watched
+    assert set(by_schedule["schedule_ids[]"]) >= {watched, *handed_over}
+    assert any(f.get("user_ids[]") == [demo.account.me] for f in asked)
+    # and what it shows is what a whole read at that moment says: the kept rows are still right, the new ones new
+    assert after.on_call_now == truth(qloop, demo, clock.at)
+    assert after.on_call_now != before.on_call_now
+
+
+def test_between_whole_reads_an_unwatched_schedules_override_waits_for_the_next_whole_read(
+    qtbot, qloop, make_service, demo, monkeypatch
+):
+    from pdtray.app import refresh
+    from pdtray.pagerduty import PagerDutyClient
+
+    monkeypatch.setattr(refresh, "LARGE_ACCOUNT_ROWS", 10)
+    clock = MovableClock(datetime.now(UTC).replace(microsecond=0))
+    watched_id: list[str] = []
+    service = make_service(clock=clock, watched=lambda: watched_id)
+    service.start()
+    first = refreshed(qtbot, service, 1)
+    me = demo.account.me
+    # three layer-based schedules on which nobody hands over in the next half hour, and not mine
+    mine = {r.schedule.id for r in first.mine.on_call_now + first.mine.upcoming if r.schedule}
+    calm = [
+        s
+        for s in demo.account.schedules.values()
+        if s.id not in mine
+        and all(
+            r.end is None or r.end > clock.at + timedelta(minutes=30)
+            for r in first.on_call_now
+            if r.schedule and r.schedule.id == s.id
+        )
+        and any(r.schedule and r.schedule.id == s.id for r in first.on_call_now)
+    ]
+    watched, other, third = calm[:3]
+    watched_id.append(watched.id)
+
+    async def take(schedule) -> None:
+        async with PagerDutyClient(demo.token, base_url=demo.url) as client:
+            start = clock.at - timedelta(minutes=1)
+            await client.create_override(schedule.id, user_id=me, start=start, end=start + timedelta(hours=6))
+
+    def mine_on(snapshot, schedule) -> bool:
+        return any(r.user.id == me and r.schedule and r.schedule.id == schedule.id for r in snapshot.on_call_now)
+
+    clock.at += timedelta(seconds=30)
+    finish(qloop, take(watched))
+    finish(qloop, take(other))
+    service.refresh_now()
+    partial = refreshed(qtbot, service, 2)
+    assert mine_on(partial, watched)  # a watched schedule is read every time
+    assert not mine_on(partial, other)  # the other one's line waits (no handover of its own was due)
+    # the popup opening within the poll interval of the whole read does not read it again...
+    service.looked_at()
+    qtbot.wait(200)
+    assert service.cycles == 2
+    # ...after it, it does
+    clock.at += timedelta(seconds=31)
+    service.looked_at()
+    assert mine_on(refreshed(qtbot, service, 3), other)
+    # and ten minutes after a whole read, the poll itself reads the account whole
+    clock.at += timedelta(minutes=4)
+    finish(qloop, take(third))
+    service.refresh_now()
+    assert not mine_on(refreshed(qtbot, service, 4), third)
+    clock.at += refresh.WHOLE_EVERY
+    service.refresh_now()
+    assert mine_on(refreshed(qtbot, service, 5), third)
+
+
+def test_while_the_popup_shows_the_account_every_refresh_reads_it_whole(qtbot, make_service, demo, monkeypatch):
+    from pdtray.app import refresh
+
+    monkeypatch.setattr(refresh, "LARGE_ACCOUNT_ROWS", 10)
+    looking = [False]
+    service = make_service(looking=lambda: looking[0])
+    service.start()
+    refreshed(qtbot, service, 1)
+    sent = len(demo.faults.requests)
+    service.refresh_now()
+    refreshed(qtbot, service, 2)
+    assert all("schedule_ids[]" in f or "user_ids[]" in f for f in oncalls_asked(demo, sent))
+    looking[0] = True
+    sent = len(demo.faults.requests)
+    service.refresh_now()
+    refreshed(qtbot, service, 3)
+    assert [f for f in oncalls_asked(demo, sent) if not f]  # an /oncalls request with no filter: the whole account
+
+
+def test_a_small_account_is_read_whole_every_time(qtbot, make_service, demo):
+    service = make_service(watched=lambda: [demo.account.schedule_by_name("Payments Secondary").id])
+    service.start()
+    refreshed(qtbot, service, 1)
+    sent = len(demo.faults.requests)
+    service.refresh_now()
+    refreshed(qtbot, service, 2)
+    asked = oncalls_asked(demo, sent)
+    assert [f for f in asked if not f] and not [f for f in asked if "schedule_ids[]" in f]
+
+
+def test_a_refused_read_of_some_schedules_is_followed_by_a_whole_read(qtbot, make_service, demo, monkeypatch):
+    from pdtray.app import refresh
+    from pdtray.pagerduty import BadRequestError
+
+    monkeypatch.setattr(refresh, "LARGE_ACCOUNT_ROWS", 10)
+    service = make_service(watched=lambda: [demo.account.schedule_by_name("Payments Secondary").id])
+    service.start()
+    refreshed(qtbot, service, 1)
+    demo.faults.server_error(1, status=400, path_prefix="/oncalls")  # say, an ID PagerDuty no longer knows
+    service.refresh_now()
+    qtbot.waitUntil(lambda: service.cycles == 2 and not service.state.refreshing, timeout=10_000)
+    assert isinstance(service.state.error, BadRequestError)
+    sent = len(demo.faults.requests)
+    service.refresh_now()
+    refreshed(qtbot, service, 3)
+    assert [f for f in oncalls_asked(demo, sent) if not f]  # the whole account, not the same IDs again

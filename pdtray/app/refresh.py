@@ -29,6 +29,7 @@ from pdtray.app.session import Session
 from pdtray.app.snapshot import Snapshot
 from pdtray.oncall import Schedule, User
 from pdtray.pagerduty import (
+    BadRequestError,
     ConfigurationError,
     CredentialsError,
     NetworkError,
@@ -44,6 +45,14 @@ SCHEDULES_EVERY = timedelta(hours=1)
 FIRST_BACKOFF = 30.0
 MAX_BACKOFF = 15 * 60.0
 MAX_DELAY = 3600.0
+#: an account with more on-call rows than this (ten pages of /oncalls) is read whole every WHOLE_EVERY, when the
+#: popup is on screen and when asked; the refreshes between read the watched schedules and those whose handover
+#: passed (Snapshot.schedules_to_read_again). A 2,000-schedule account's whole read is 60 requests: every minute,
+#: 16 round trips, for lines of the popup nobody is looking at.
+LARGE_ACCOUNT_ROWS = 1000
+WHOLE_EVERY = timedelta(minutes=10)
+#: more schedules to read again than this (a Monday 9:00 handover across the account) make a whole read cheaper
+MOST_READ_AGAIN = 500
 #: a refresh planned for a handover comes this long after it, when PagerDuty has the new state for certain
 HANDOVER_SLACK = 2.0
 #: and never sooner than this after the refresh before it
@@ -76,6 +85,7 @@ class RefreshService(QObject):
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         initial: RefreshState | None = None,
         watched: Callable[[], Iterable[str]] = tuple,
+        looking: Callable[[], bool] = bool,
         wall_clock: Callable[[], float] = time.time,
         awake: Callable[[], float] | None = None,
         parent: QObject | None = None,
@@ -86,6 +96,11 @@ class RefreshService(QObject):
         self._initial = initial
         #: the watched schedules' IDs: asked for by ID when the account is too large to read whole
         self._watched = watched
+        #: whether the popup (every schedule's line) is on screen: then each refresh reads the whole account
+        self._looking = looking
+        #: when the whole account was last read, and whether the next refresh must read it whole
+        self._whole_at: datetime | None = None
+        self._want_whole = True
         self._poll = poll_interval
         self._cache_path = cache_path
         self._clock = clock
@@ -130,14 +145,26 @@ class RefreshService(QObject):
         self.refresh_now(schedules=True)
         QTimer.singleShot(2_000, self._watch_network)  # after the first refresh: it loads a Qt plugin
 
-    def refresh_now(self, *, schedules: bool = False) -> None:
-        """Starts a refresh unless one is running; then one more follows it, so nothing asked for is lost."""
+    def refresh_now(self, *, schedules: bool = False, whole: bool = False) -> None:
+        """Starts a refresh unless one is running; then one more follows it, so nothing asked for is lost.
+        ``whole``: every schedule's rows, even on a large account (``schedules`` implies it: a person asked)."""
         self._want_schedules = self._want_schedules or schedules
+        self._want_whole = self._want_whole or whole or schedules
         if self._task is not None and not self._task.done():
             self._again = True
             return
         self._timer.stop()
         self._task = asyncio.ensure_future(self._run())
+
+    def looked_at(self) -> None:
+        """The popup opened on this account. A large account's lines of the other schedules are read again
+        unless read within the poll interval. Not while refreshes fail: those wait for their backoff (or for a
+        person to unlock the keyring), not for the popup."""
+        snapshot, now, whole_at = self.state.snapshot, self._clock(), self._whole_at
+        if snapshot is None or len(snapshot.on_call_now) <= LARGE_ACCOUNT_ROWS or self.state.error is not None:
+            return
+        if whole_at is None or not timedelta(0) <= now - whole_at < timedelta(seconds=self._poll):
+            self.refresh_now(whole=True)
 
     def learn_schedule(self, schedule: Schedule) -> None:
         """A shift-based schedule is listed as a bare reference; once read whole (its timeline was opened), the
@@ -179,9 +206,14 @@ class RefreshService(QObject):
         try:
             client = await self._session.client()
             now = self._clock()
+            previous = self.state.snapshot
+            part = self._part_to_read(previous, now)
             # Who is on call first: the tooltip can show it before the (rarely changing) schedule list arrives.
             try:
-                asked = queries.full_refresh(client, now, user=self._me, watched=self._watched())
+                if part is None or previous is None or self._me is None:
+                    asked = queries.full_refresh(client, now, user=self._me, watched=self._watched())
+                else:
+                    asked = queries.refresh_of_schedules(client, now, previous, part, user=self._me)
                 snapshot = await asyncio.wait_for(asked, REFRESH_DEADLINE)
             except TimeoutError:
                 raise NetworkError(
@@ -192,6 +224,8 @@ class RefreshService(QObject):
             self._session.users.learn(row.user for row in (*snapshot.on_call_now, *snapshot.mine.upcoming))
             self._me = snapshot.mine.user
             self._failures = 0
+            if part is None:
+                self._whole_at, self._want_whole = now, False
             stale_list = self.state.schedules_at is None or now - self.state.schedules_at >= SCHEDULES_EVERY
             if self._want_schedules or stale_list:
                 self._publish(snapshot=snapshot, error=None, from_cache=False)
@@ -228,6 +262,9 @@ class RefreshService(QObject):
             delay = max(float(self._poll), CREDENTIALS_RETRY)
             self._fail(exc)
         except ServiceError as exc:
+            if isinstance(exc, BadRequestError):
+                # a refusal of some schedules' IDs (one deleted since, say) must not come back each minute
+                self._want_whole = True
             self._failures += 1
             delay = backoff_delay(self._failures)
             self._fail(exc)
@@ -256,6 +293,27 @@ class RefreshService(QObject):
         if change is None:
             return poll
         return min(poll, max(HANDOVER_MIN_DELAY, (change - now).total_seconds() + HANDOVER_SLACK))
+
+    def _part_to_read(self, previous: Snapshot | None, now: datetime) -> list[str] | None:
+        """The schedules this refresh reads again, or None to read the whole account: a small account, a first
+        refresh, one asked for by a person, the popup on screen, a whole read over WHOLE_EVERY ago (or in the
+        future: the clock went back), or too many handovers at once."""
+        whole_at = self._whole_at
+        if (
+            self._want_whole
+            or previous is None
+            or self._me is None
+            or whole_at is None
+            or len(previous.on_call_now) <= LARGE_ACCOUNT_ROWS
+            or not timedelta(0) <= now - whole_at < WHOLE_EVERY
+            or self._looking()
+        ):
+            return None
+        # a watched ID no longer in the account's list is not asked for: PagerDuty may refuse the whole request
+        listed = {s.id for s in self.state.schedules}
+        watched = [i for i in self._watched() if i in listed or not listed]
+        part = previous.schedules_to_read_again(now, watched)
+        return part if len(part) <= MOST_READ_AGAIN else None
 
     def _carry_incidents_over(self, snapshot: Snapshot) -> Snapshot:
         """My incidents could not be read this time: keep the last ones (with their age) instead of none."""

@@ -4,6 +4,7 @@ Plain data, shared by the refresh and the cache."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -53,3 +54,21 @@ class Snapshot:
                 if moment is not None and moment > now and (soonest is None or moment < soonest):
                     soonest = moment
         return soonest
+
+    def schedules_to_read_again(self, now: datetime, watched: Iterable[str]) -> list[str]:
+        """What a refresh between two whole reads of a large account must ask for by ID: the watched schedules
+        (whose changes the tooltip and the notices show at once, overrides included) and every schedule one of
+        whose rows has ended by ``now`` (its handover passed: who took over is not known). The watched first, in
+        their order, then the others in the rows' order, each once."""
+        wanted = dict.fromkeys(watched)
+        for row in self.on_call_now:
+            if row.schedule is not None and row.end is not None and row.end <= now:
+                wanted.setdefault(row.schedule.id)
+        return list(wanted)
+
+    def rows_kept_besides(self, schedule_ids: Iterable[str]) -> list[OnCall]:
+        """This snapshot's rows other than those of ``schedule_ids``: what stands of them when only those
+        schedules were read again. The rows of users an escalation rule targets directly have no schedule and
+        are kept (they change only when a policy is edited, which a whole read brings)."""
+        asked = frozenset(schedule_ids)
+        return [row for row in self.on_call_now if row.schedule is None or row.schedule.id not in asked]

@@ -282,7 +282,7 @@ class ActionsController(QObject):
                 f"to {format_at(result.end, now, tz)}."
             )
             self._reload_timeline(result.schedule.id, popup.timeline.hours)
-            self.refresh.refresh_now()
+            self.refresh.refresh_now(whole=True)  # the schedule may be one of a large account's unwatched ones
 
     def _failed(self, tag: tuple[object, ...], message: str) -> None:
         kind = tag[0]

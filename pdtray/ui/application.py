@@ -105,6 +105,7 @@ class TrayApplication(QObject):
             cache_path=self._cache_path(),
             initial=early.state if early is not None else None,
             watched=lambda: [ref.id for ref in watched_refs(self.refresh.state, self.settings)],
+            looking=lambda: self._popup_shows(0),
         )
 
         #: the accounts after the first (not on the demo): refreshed on their own, shown under their names
@@ -114,7 +115,9 @@ class TrayApplication(QObject):
             from pdtray.ui.other_accounts import OtherAccount
 
             for account in accounts_of(self.settings)[1:]:
-                other = OtherAccount(account, self.settings, lambda: self.tz, self)
+                other = OtherAccount(
+                    account, self.settings, lambda: self.tz, self, looking=lambda o: self._popup_shows(o)
+                )
                 other.changed.connect(lambda: self._render_soon.start())
                 self.other_accounts.append(other)
         self.timelines = TimelineLoader(self.session, parent=self)
@@ -402,6 +405,14 @@ class TrayApplication(QObject):
         controllers = AccountControllers(self.timelines, self.actions, self.people)
         return AccountView(FIRST_ACCOUNT, self.settings, self.refresh, controllers, self._who_is_on_call)
 
+    def _popup_shows(self, account: int | OtherAccount) -> bool:
+        """Whether the popup is on screen showing ``account`` (0 the first, or one of other_accounts)."""
+        if self.popup is None or not self.popup.isVisible():
+            return False
+        if isinstance(account, int):
+            return account == self.active_index
+        return account in self.other_accounts and self.other_accounts.index(account) + 1 == self.active_index
+
     def choose_account(self, index: int) -> None:
         """The popup shows another account: its schedules, incidents, services and people, and acts on it."""
         if index == self.active_index or not 0 <= index <= len(self.other_accounts):
@@ -413,6 +424,7 @@ class TrayApplication(QObject):
         popup.services.show_list() if popup.stack.currentWidget() is popup.services else popup.show_schedules()
         self._rows_key = None
         self.render()
+        self.view().refresh.looked_at()
 
     def render(self) -> None:
         self._render_soon.stop()
@@ -577,6 +589,7 @@ class TrayApplication(QObject):
         """Brings the popup up to date (it is not redrawn while hidden) and shows it."""
         now = datetime.now(UTC)
         self._render_view(now)
+        self.view().refresh.looked_at()
         self.notifier.withdraw_all()
         if popup.as_window:
             popup.show_now()

@@ -42,7 +42,10 @@ class OtherAccount(QObject):
         settings: Settings,
         tz: Callable[[], tzinfo | None] = lambda: None,
         parent: QObject | None = None,
+        *,
+        looking: Callable[[OtherAccount], bool] = lambda _: False,
     ) -> None:
+        """``looking``: whether the popup shows this account's schedules (each refresh then reads them all)."""
         super().__init__(parent)
         self.account = account
         self.settings = settings_for(settings, account)
@@ -53,6 +56,7 @@ class OtherAccount(QObject):
             poll_interval=settings.poll_interval,
             cache_path=cache.cache_file(where),
             watched=lambda: [ref.id for ref in watched_refs(self.refresh.state, self.settings)],
+            looking=lambda: looking(self),
             parent=self,
         )
         self.refresh.changed.connect(self._on_refresh)
