@@ -268,3 +268,30 @@ def test_a_quit_that_comes_before_the_app_runs_is_not_lost(qtbot, qloop, qapp):
     task = asyncio.ensure_future(app.run())
     qtbot.waitUntil(task.done, timeout=10_000)
     assert task.result() == 0
+
+
+def test_opening_the_popup_on_a_large_account_reads_its_other_schedules_again(qtbot, make_app, monkeypatch):
+    from pdtray.app import refresh
+
+    monkeypatch.setattr(refresh, "LARGE_ACCOUNT_ROWS", 10)  # the demo account counts as large
+    app = make_app(demo=True)
+    settle(qtbot, app)
+    service = app.refresh
+    whole_at = service._whole_at
+    assert whole_at is not None and not app._popup_shows(0)
+    service.refresh_now()  # the minute's refresh, popup hidden: the watched and the handed over only
+    qtbot.waitUntil(lambda: service.cycles == 2 and not service.state.refreshing, timeout=10_000)
+    assert service._whole_at == whole_at
+    app.open_popup()  # within the poll interval of the whole read: nothing more
+    assert app._popup_shows(0) and service._task.done()
+    app.toggle_popup()
+    service._whole_at = whole_at - timedelta(minutes=2)  # as if it had been read two minutes earlier
+    app.open_popup()
+    assert not service._task.done()  # a refresh started
+    qtbot.waitUntil(lambda: service.cycles == 3 and not service.state.refreshing, timeout=10_000)
+    assert service._whole_at > whole_at
+    # and while the popup stays open, the minute's refresh reads the whole account too
+    read = service._whole_at
+    service.refresh_now()
+    qtbot.waitUntil(lambda: service.cycles == 4 and not service.state.refreshing, timeout=10_000)
+    assert service._whole_at > read
