@@ -91,6 +91,9 @@ def _app_in_process():  # type: ignore[no-untyped-def]
     import qasync
     from PySide6.QtWidgets import QApplication
 
+    from pdtray.ui.pyside_feature_scan import scan_sources_cheaply
+
+    scan_sources_cheaply()  # as run_tray does, before the tray's modules are imported
     from pdtray.ui.application import TrayApplication
 
     qapp = QApplication(sys.argv[:1])

@@ -32,6 +32,9 @@ def run_tray(*, demo: bool = False) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
+    from pdtray.ui.pyside_feature_scan import scan_sources_cheaply
+
+    scan_sources_cheaply()  # before the rest of the tray is imported: 8.5 MB and ~20 ms less
     QApplication.setApplicationName(APP_NAME)
     QApplication.setApplicationDisplayName(APP_NAME)
     QApplication.setApplicationVersion(__version__)
