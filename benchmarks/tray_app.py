@@ -66,25 +66,6 @@ def rss_mb() -> float:
 # -- probes, each run in a fresh child process ------------------------------------------------------------------
 
 
-def probe_startup() -> None:
-    """Prints the seconds from the parent's timestamp to the first tooltip with data, then exits."""
-    t0 = float(os.environ["BENCH_T0"])
-    from pdtray.ui import tray as tray_module
-
-    original = tray_module.Tray.render
-
-    def render(self: tray_module.Tray, look: object) -> None:
-        original(self, look)  # type: ignore[arg-type]
-        if "pdated" in look.tooltip:  # "Updated 14:24" or, from the cache, "Last updated 14:20 (...)"  # type: ignore[attr-defined]
-            print("READY", time.time() - t0, flush=True)
-            os._exit(0)
-
-    tray_module.Tray.render = render  # type: ignore[method-assign]
-    from pdtray.ui.main import run_tray
-
-    run_tray()
-
-
 def _app_in_process():  # type: ignore[no-untyped-def]
     import asyncio
 
@@ -128,7 +109,9 @@ def probe_prime() -> None:
     os._exit(0)
 
 
-def probe_memory(cycles: int) -> None:
+def probe_memory(cycles: int, whole: bool = False) -> None:
+    """``whole``: every refresh reads the whole account, as when the popup stays open on a large one (between
+    whole reads a large account's refresh reads a few schedules, and would allocate far less)."""
     import gc
 
     from pdtray.app.settings import Settings, save_settings
@@ -144,7 +127,7 @@ def probe_memory(cycles: int) -> None:
     after_start = rss_mb()
     done = app.refresh.cycles
     for _ in range(cycles):
-        app.refresh.refresh_now()
+        app.refresh.refresh_now(whole=whole)
         _cycle(loop, app, done + 1)
         done += 1
     gc.collect()
@@ -263,14 +246,13 @@ def main() -> None:
         "--stall-schedules", type=int, default=2000, help="account size for the stall and memory probes (2000)"
     )
     parser.add_argument("--large-cycles", type=int, default=100, help="refreshes of the large account (100)")
-    parser.add_argument("--probe", choices=["startup", "prime", "memory", "stall"], help=argparse.SUPPRESS)
+    parser.add_argument("--probe", choices=["prime", "memory", "stall"], help=argparse.SUPPRESS)
+    parser.add_argument("--whole", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.probe == "startup":
-        return probe_startup()
     if args.probe == "prime":
         return probe_prime()
     if args.probe == "memory":
-        return probe_memory(args.cycles)
+        return probe_memory(args.cycles, args.whole)
     if args.probe == "stall":
         return probe_stall()
 
@@ -279,6 +261,7 @@ def main() -> None:
     from pdtray.ui.icons import icon_path
 
     me = str(Path(__file__).resolve())
+    startup = str(Path(__file__).resolve().with_name("startup_probe.py"))
     with tempfile.TemporaryDirectory() as tmp, display() as (screen, screen_name):
         base_env = {
             **os.environ,
@@ -296,15 +279,15 @@ def main() -> None:
             env = {**base_env, "PAGERDUTY_API_URL": demo.url, "PAGERDUTY_TOKEN": demo.token}
             bare, cold, warm = [], [], []
             _child(["-c", BARE], env)  # warm-up: byte-compile, and bring the files into the page cache
-            _child([me, "--probe", "startup"], env)
+            _child([startup], env)
             for _ in range(args.runs):
                 bare.append(float(_child(["-c", BARE], env)))
                 # cold: no cache, so the time includes the first refresh over HTTP
                 subprocess.run(["rm", "-rf", f"{tmp}/cache"], check=True)
-                cold.append(float(_child([me, "--probe", "startup"], env)))
+                cold.append(float(_child([startup], env)))
                 # warm: a cache from an earlier run; the last good data shows at once, marked stale
                 _child([me, "--probe", "prime"], env)
-                warm.append(float(_child([me, "--probe", "startup"], env)))
+                warm.append(float(_child([startup], env)))
             b, c, w = (statistics.median(v) for v in (bare, cold, warm))
             print(f"\n1. start-up, process start to first tooltip with data (median of {args.runs})")
             print(f"   bare QApplication + QSystemTrayIcon:   {b * 1000:7.0f} ms")
@@ -348,9 +331,12 @@ def main() -> None:
             print(f"   p99 gap {p99:.1f} ms, {late:.1f} ms late (goal: at most 5 ms): {verdict(late <= 5)}")
             big.set_latency(0.0)  # the stall probe slowed the server down; the memory probe runs at full speed
             big_memory = json.loads(
-                _child([me, "--probe", "memory", "--cycles", str(args.large_cycles)], {**env, "BENCH_LATENCY": "0"})
+                _child(
+                    [me, "--probe", "memory", "--whole", "--cycles", str(args.large_cycles)],
+                    {**env, "BENCH_LATENCY": "0"},
+                )
             )
-            print(f"\n4. resident memory with {args.stall_schedules} schedules")
+            print(f"\n4. resident memory with {args.stall_schedules} schedules (each refresh reading it whole)")
             print_memory(big_memory)
 
 

@@ -15,7 +15,7 @@ from pdtray.app.sign_in import forget_sign_in, read_sign_in
 from pdtray.cli.output import table
 
 if TYPE_CHECKING:
-    from pdtray.cli.main import CommandContext
+    from pdtray.cli.commands import CommandContext
 
 Result = tuple[Any, str]
 

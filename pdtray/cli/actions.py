@@ -23,7 +23,7 @@ from pdtray.oncall.take_shift import ADD_RESPONDER, TAKE_OVER, NothingToTake, co
 from pdtray.oncall.timestamps import to_iso
 
 if TYPE_CHECKING:
-    from pdtray.cli.main import CommandContext
+    from pdtray.cli.commands import CommandContext
 
 Result = tuple[Any, str]
 AddCommon = Callable[[argparse.ArgumentParser], None]

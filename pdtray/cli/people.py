@@ -18,7 +18,7 @@ from pdtray.oncall.people import local_time_line, shift_lines
 from pdtray.oncall.timestamps import to_iso
 
 if TYPE_CHECKING:
-    from pdtray.cli.main import CommandContext
+    from pdtray.cli.commands import CommandContext
 
 Result = tuple[Any, str]
 

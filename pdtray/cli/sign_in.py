@@ -16,7 +16,7 @@ from pdtray.app.sign_in import SignedIn, read_sign_in, sign_in, sign_out, store_
 from pdtray.pagerduty.oauth import identity_url
 
 if TYPE_CHECKING:
-    from pdtray.cli.main import CommandContext
+    from pdtray.cli.commands import CommandContext
 
 Result = tuple[Any, str]
 

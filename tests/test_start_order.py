@@ -1,0 +1,69 @@
+"""The tray's icon goes up with its cached state before the network stack loads, from the real entry point.
+
+Run in a child process (a fresh interpreter: what is imported is the point), offscreen, on the demo account."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+PROBE = """
+import importlib.abc, importlib.util, json, linecache, os, sys
+
+def report(shown):
+    def show(*, demo):
+        tray = shown(demo=demo)
+        heavy = [m for m in ("asyncio", "ssl", "httpx", "qasync", "keyring", "pdtray.cli.commands") if m in sys.modules]
+        kept = [path for path in linecache.cache if "pdtray" in path]
+        print("SHOWN", json.dumps({"heavy": heavy, "kept": kept, "tooltip": tray.tray.look.tooltip}), flush=True)
+        os._exit(0)
+    return show
+
+class Watch(importlib.abc.MetaPathFinder):
+    # the early tray is wrapped when the entry point imports it, not imported here first (which would import Qt
+    # before the entry point does, and change what is measured)
+    def find_spec(self, name, path, target=None):
+        if name != "pdtray.ui.early_tray":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(name)
+        run = spec.loader.exec_module
+        def exec_module(module):
+            run(module)
+            module.show_cached_tray = report(module.show_cached_tray)
+        spec.loader.exec_module = exec_module
+        return spec
+
+sys.meta_path.insert(0, Watch())
+from pdtray.cli.main import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def first_look(*args: str) -> dict:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run([sys.executable, "-c", PROBE, *args], env=env, capture_output=True, text=True, timeout=120)
+    line = next((line for line in done.stdout.splitlines() if line.startswith("SHOWN ")), None)
+    assert line is not None, done.stderr[-3000:]
+    return json.loads(line.split(" ", 1)[1])
+
+
+def test_the_icon_goes_up_before_asyncio_httpx_and_the_commands_are_imported():
+    seen = first_look("--demo", "--log-level", "info")
+    assert seen["heavy"] == []
+    assert seen["tooltip"]  # the icon is up with its first look ("Loading…" on a first start)
+    # nor did PySide6's check of each imported module keep their lines (8.5 MB on a full start), but for the
+    # module that stops it, imported before it can
+    assert [path for path in seen["kept"] if not path.endswith("pyside_feature_scan.py")] == []
+
+
+def test_a_command_or_a_mistake_still_goes_to_the_whole_parser(capsys):
+    from pdtray.cli.main import main, tray_arguments
+
+    assert tray_arguments(["--demo"]).demo and tray_arguments(["--log-level", "debug"]).log_level == "debug"
+    for line in (["oncall"], ["--demo", "next"], ["--help"], ["--json"], ["--region", "xx"], ["--bogus"]):
+        assert tray_arguments(line) is None, line
+    assert main(["--json"]) == 2
+    assert "--json goes with a command" in capsys.readouterr().err
