@@ -128,3 +128,40 @@ def test_a_refresh_leaves_no_answer_for_the_collector(demo):
         gc.garbage.clear()
         gc.enable()
     assert left == []
+
+
+def test_a_large_answer_holds_each_person_and_policy_once(tmp_path):
+    """Over a thousand rows across eleven pages of /oncalls name a few dozen people and some 350 policies and
+    schedules: each is one object, whichever page it came on, and again once the cache is read back."""
+    from datetime import UTC, datetime
+
+    from pdtray.app import queries
+    from pdtray.demo import DemoServer
+    from pdtray.pagerduty import PagerDutyClient
+
+    async def read(server: DemoServer) -> tuple[Snapshot, int]:
+        async with PagerDutyClient(server.token, base_url=server.url) as client:
+            snapshot = await queries.full_refresh(client, datetime.now(UTC))
+            return snapshot, client.requests_sent
+
+    with DemoServer(schedules=400) as server:
+        snapshot, sent = asyncio.run(read(server))
+    rows = snapshot.on_call_now
+    assert len(rows) > 1000 and sent >= 11  # many pages
+
+    def distinct(values) -> tuple[int, int]:
+        """(how many objects, how many different values)"""
+        values = list(values)
+        return len({id(v) for v in values}), len(set(values))
+
+    people = distinct(r.user for r in rows)
+    policies = distinct(r.escalation_policy for r in rows)
+    schedules = distinct(r.schedule for r in rows if r.schedule)
+    assert people[0] == people[1] < 100
+    assert policies[0] == policies[1] and schedules[0] == schedules[1]
+    path = tmp_path / "cache.json"
+    cache.save(path, snapshot, (), None)
+    loaded = cache.load(path).snapshot
+    assert loaded == snapshot
+    assert distinct(r.user for r in loaded.on_call_now)[0] == people[1]
+    assert distinct(r.escalation_policy for r in loaded.on_call_now)[0] == policies[1]

@@ -21,6 +21,7 @@ from pdtray.app.paths import cache_dir
 from pdtray.app.settings import Settings
 from pdtray.app.snapshot import Snapshot
 from pdtray.oncall import MyShifts, OnCall, Ref, Schedule, User
+from pdtray.oncall.decode import one_of
 from pdtray.oncall.incidents import Incident
 from pdtray.oncall.timestamps import parse_optional, parse_timestamp, to_iso
 
@@ -89,12 +90,14 @@ def _schedule(s: Schedule) -> dict[str, Any]:
     }
 
 
-def row_from_json(d: dict[str, Any]) -> OnCall:
+def row_from_json(d: dict[str, Any], shared: dict[Any, Any] | None = None) -> OnCall:
+    """``shared``: equal users and references of the file are one object each, as after a refresh."""
+    one = one_of(shared)
     return OnCall(
-        user=User(**d["user"]),
-        escalation_policy=Ref(**d["escalation_policy"]),
+        user=one(User(**d["user"])),
+        escalation_policy=one(Ref(**d["escalation_policy"])),
         escalation_level=d["escalation_level"],
-        schedule=Ref(**d["schedule"]) if d["schedule"] else None,
+        schedule=one(Ref(**d["schedule"])) if d["schedule"] else None,
         start=parse_optional(d["start"]),
         end=parse_optional(d["end"]),
     )
@@ -165,13 +168,14 @@ def load(path: Path) -> CachedState | None:
         snapshot = None
         if "snapshot" in data:
             raw = data["snapshot"]
+            shared: dict[Any, Any] = {}
             snapshot = Snapshot(
                 taken_at=parse_timestamp(raw["taken_at"]),
-                on_call_now=tuple(row_from_json(r) for r in raw["on_call_now"]),
+                on_call_now=tuple(row_from_json(r, shared) for r in raw["on_call_now"]),
                 mine=MyShifts(
                     user=User(**raw["me"]),
-                    on_call_now=tuple(row_from_json(r) for r in raw["my_now"]),
-                    upcoming=tuple(row_from_json(r) for r in raw["my_upcoming"]),
+                    on_call_now=tuple(row_from_json(r, shared) for r in raw["my_now"]),
+                    upcoming=tuple(row_from_json(r, shared) for r in raw["my_upcoming"]),
                 ),
                 incidents=tuple(incident_from_json(i) for i in raw["incidents"]) if "incidents" in raw else None,
                 incidents_at=parse_optional(raw.get("incidents_at")),

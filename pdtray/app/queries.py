@@ -150,12 +150,13 @@ async def decoded_oncalls(pages: AsyncIterator[list[dict[str, Any]]], what: str)
     """Decodes each page as it arrives, on a worker thread: the UI thread then holds the interpreter for at most
     a switch interval (5 ms) at a time while a large account's rows are decoded, instead of the whole page."""
     rows: list[OnCall] = []
+    shared: dict[object, object] = {}  # equal users, references and times of all pages: one object each
     try:
         async for page in pages:
             if len(page) >= THREAD_DECODE_ROWS:
-                rows.extend(await off_the_loop(decode_oncalls, page))
+                rows.extend(await off_the_loop(decode_oncalls, page, shared))
             else:
-                rows.extend(decode_oncalls(page))
+                rows.extend(decode_oncalls(page, shared))
     except DecodeError as exc:
         raise invalid_answer(what, exc) from None
     return rows

@@ -6,7 +6,7 @@ references (``summary`` only) otherwise. Deleted users keep their reference with
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from pdtray.oncall.display_text import one_line
@@ -91,20 +91,24 @@ def decode_schedule(obj: Any) -> Schedule:
     )
 
 
-def decode_oncall(row: Any) -> OnCall:
+def decode_oncall(row: Any, shared: dict[Any, Any] | None = None) -> OnCall:
+    """``shared``: the users and references decoded so far from the same answer, so that equal ones are one
+    object: a large account's 6,000 rows name some forty people and two thousand policies."""
     if not isinstance(row, Mapping):
         raise DecodeError("an on-call entry that is not an object")
     level = row.get("escalation_level")
     if not isinstance(level, int):
         raise DecodeError("an on-call entry without an escalation level")
     schedule = row.get("schedule")
+    one = one_of(shared)
     try:
         return OnCall(
-            user=decode_user(row.get("user")),
-            escalation_policy=decode_ref(row.get("escalation_policy"), "escalation policy"),
+            user=one(decode_user(row.get("user"))),
+            escalation_policy=one(decode_ref(row.get("escalation_policy"), "escalation policy")),
             escalation_level=level,
             # Flexible (v3) schedules arrive as schedule_v3_reference; they are still schedules to a person.
-            schedule=decode_ref(schedule, "schedule") if schedule else None,
+            schedule=one(decode_ref(schedule, "schedule")) if schedule else None,
+            # times are not shared: equal instants in two zones are equal, and each keeps the zone it came in
             start=parse_optional(row.get("start")),
             end=parse_optional(row.get("end")),
         )
@@ -112,8 +116,21 @@ def decode_oncall(row: Any) -> OnCall:
         raise DecodeError(f"an on-call entry with {exc}") from None
 
 
-def decode_oncalls(rows: Iterable[Any]) -> list[OnCall]:
-    return [decode_oncall(row) for row in rows]
+def _itself(value: Any) -> Any:
+    return value
+
+
+def one_of(shared: dict[Any, Any] | None) -> Callable[[Any], Any]:
+    """What makes equal values one object through ``shared`` (each value itself when None)."""
+    if shared is None:
+        return _itself
+    return lambda value: shared.setdefault(value, value)
+
+
+def decode_oncalls(rows: Iterable[Any], shared: dict[Any, Any] | None = None) -> list[OnCall]:
+    """``shared`` as for decode_oncall; a new one for these rows when not given."""
+    shared = {} if shared is None else shared
+    return [decode_oncall(row, shared) for row in rows]
 
 
 def decode_rendered_entries(schedule_obj: Mapping[str, Any]) -> list[ScheduledShift]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class User:
     id: str
     name: str
@@ -21,7 +21,7 @@ class User:
         return f"{self.name} (deleted)" if self.deleted else self.name
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Ref:
     """A schedule or escalation policy as other objects mention it: enough to name and link it."""
 
@@ -35,7 +35,7 @@ LAYER_BASED = "layer"
 SHIFT_BASED = "shift"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Schedule:
     id: str
     name: str
@@ -62,7 +62,7 @@ class Schedule:
         return Ref(self.id, self.name, self.html_url)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OnCall:
     """One /oncalls row: ``user`` is on call at ``escalation_level`` of a policy, through a schedule or directly.
 
