@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from conftest import finish
 
 from pdtray.app.awake_clock import awake_clock, unbiased_interrupt_time
 from pdtray.oncall import Ref
@@ -177,6 +178,7 @@ def test_13_a_wake_is_seen_when_the_wall_clock_runs_ahead_of_the_awake_clock(qtb
     awake.now += 10  # an hour passed on the wall, ten seconds awake: the machine slept
     service._check_clock()
     assert jumps == [1]
+    finish(qloop, service.stop())  # the refresh the wake started is not left running into the next test
 
 
 # -- 5 and 6: launch at login on Windows ---------------------------------------------------------------------------
