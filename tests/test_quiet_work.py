@@ -165,3 +165,35 @@ def test_a_large_answer_holds_each_person_and_policy_once(tmp_path):
     assert loaded == snapshot
     assert distinct(r.user for r in loaded.on_call_now)[0] == people[1]
     assert distinct(r.escalation_policy for r in loaded.on_call_now)[0] == policies[1]
+
+
+def test_a_refresh_searches_the_disk_for_no_module(demo):
+    """httpcore asks for sniffio at each lock it makes, several times a request, on the UI thread: were it missing,
+    each ask would be a failed import searching every sys.path entry on disk. Once warm, a refresh imports nothing:
+    no import gets past the finders to a last one that records it."""
+    import sys
+    from datetime import UTC, datetime
+
+    from pdtray.app import queries
+    from pdtray.pagerduty import PagerDutyClient
+
+    class Missed:
+        def __init__(self) -> None:
+            self.names: list[str] = []
+
+        def find_spec(self, name: str, path: object, target: object = None) -> None:
+            self.names.append(name)  # no finder before this one found it: an import that fails, each time
+            return None
+
+    async def refresh() -> None:
+        async with PagerDutyClient(demo.token, base_url=demo.url) as client:
+            await queries.full_refresh(client, datetime.now(UTC))
+
+    asyncio.run(refresh())  # the first imports what it needs
+    missed = Missed()
+    sys.meta_path.append(missed)
+    try:
+        asyncio.run(refresh())
+    finally:
+        sys.meta_path.remove(missed)
+    assert missed.names == []

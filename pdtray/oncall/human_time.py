@@ -23,7 +23,9 @@ def clock(t: datetime, tz: tzinfo | None = None) -> str:
     """ "17:00"; in the hour a DST change repeats, with the zone's abbreviation ("02:30 CEST", "02:30 CET"), as
     the same "02:30" then names two moments an hour apart."""
     local = to_display(t, tz)
-    text = local.strftime("%H:%M")
+    # not strftime: it imports the time module at each call, which under PySide6's import hook is a Python call;
+    # a list of thousands of schedules asks this for every row
+    text = f"{local.hour:02d}:{local.minute:02d}"
     return f"{text} {local.tzname()}" if is_ambiguous(t, tz) and local.tzname() else text
 
 
