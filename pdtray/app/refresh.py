@@ -51,6 +51,8 @@ MAX_DELAY = 3600.0
 #: 16 round trips, for lines of the popup nobody is looking at.
 LARGE_ACCOUNT_ROWS = 1000
 WHOLE_EVERY = timedelta(minutes=10)
+#: how long a large account's cache write waits for the render of what it saves (see _save)
+SAVE_AFTER_DRAWING = 0.3
 #: more schedules to read again than this (a Monday 9:00 handover across the account) make a whole read cheaper
 MOST_READ_AGAIN = 500
 #: a refresh planned for a handover comes this long after it, when PagerDuty has the new state for certain
@@ -337,10 +339,13 @@ class RefreshService(QObject):
 
     async def _save(self) -> None:
         """Writes the cache off the UI thread: its encoding with the other pure work, its write (an fsync) on a
-        thread of its own."""
+        thread of its own. A large account's cache waits until the new state has been drawn: encoding 6,000 rows
+        beside the render shares the interpreter with it, and made the render take twice as long."""
         if self._cache_path is None:
             return
         state = self.state
+        if state.snapshot is not None and len(state.snapshot.on_call_now) > LARGE_ACCOUNT_ROWS:
+            await asyncio.sleep(SAVE_AFTER_DRAWING)
         try:
             payload = await off_the_loop(cache.encode, state.snapshot, state.schedules, state.schedules_at)
             await blocking_io(write_atomically, self._cache_path, payload)
