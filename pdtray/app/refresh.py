@@ -212,9 +212,10 @@ class RefreshService(QObject):
             part = self._part_to_read(previous, now)
             # Who is on call first: the tooltip can show it before the (rarely changing) schedule list arrives.
             try:
-                if part is None or previous is None or self._me is None:
+                if part is None:
                     asked = queries.full_refresh(client, now, user=self._me, watched=self._watched())
                 else:
+                    assert previous is not None and self._me is not None  # (a part needs both: _part_to_read)
                     asked = queries.refresh_of_schedules(client, now, previous, part, user=self._me)
                 snapshot = await asyncio.wait_for(asked, REFRESH_DEADLINE)
             except TimeoutError:
