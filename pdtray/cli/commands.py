@@ -298,10 +298,9 @@ def run(argv: Sequence[str] | None) -> int:
     if args.command is None:
         if args.json:
             return _fail("--json goes with a command; try `pdtray help`", EXIT_USAGE)
-        log.setup(args.log_level, to_file=True)
-        from pdtray.ui.main import run_tray
+        from pdtray.cli.main import start_tray
 
-        return run_tray(demo=args.demo)
+        return start_tray(args)
     log.setup(args.log_level, to_file=False)
     try:
         return run_command(args)

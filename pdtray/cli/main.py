@@ -49,12 +49,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         from pdtray.cli.commands import run
 
         return run(argv)
+    return start_tray(tray)
+
+
+def start_tray(args: argparse.Namespace) -> int:
+    """The tray app, logging to its file, with the top-level options of either parser."""
     from pdtray.app import log
 
-    log.setup(tray.log_level, to_file=True)
+    log.setup(args.log_level, to_file=True)
     from pdtray.ui.main import run_tray
 
-    return run_tray(demo=tray.demo)
+    return run_tray(demo=args.demo)
 
 
 if __name__ == "__main__":
