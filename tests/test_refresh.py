@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -427,3 +429,34 @@ def test_a_refused_read_of_some_schedules_is_followed_by_a_whole_read(qtbot, mak
     service.refresh_now()
     refreshed(qtbot, service, 3)
     assert [f for f in oncalls_asked(demo, sent) if not f]  # the whole account, not the same IDs again
+
+
+class CancelDroppingSession(Session):
+    """Connecting finishes even when cancelled: what Python 3.11's ``asyncio.wait_for`` does when a cancel arrives
+    together with the answer (the race that once let a stopped service's timer fire into a later test)."""
+
+    def __init__(self, *args, **kw) -> None:
+        super().__init__(*args, **kw)
+        self.connecting = False
+
+    async def client(self):
+        self.connecting = True
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.sleep(0.5)
+        return await super().client()
+
+
+def test_a_stopped_service_stays_stopped_even_when_its_refresh_finishes_anyway(qtbot, qloop, demo, tmp_path):
+    session = CancelDroppingSession(lambda: connection(demo), client_options=NO_RETRIES)
+    service = RefreshService(session, cache_path=tmp_path / "snapshot.json", poll_interval=1)
+    service.start()
+    qtbot.waitUntil(lambda: session.connecting, timeout=5_000)
+    finish(qloop, service.stop())
+    # the refresh ran to its end (its answer is kept) but armed no next refresh
+    assert service.cycles == 1 and service.state.snapshot is not None
+    assert service.state.next_at is None
+    asked = len(demo.faults.requests)
+    service.refresh_now()
+    service.set_poll_interval(1)
+    qtbot.wait(1_500)  # past the one-second poll a running service would have refreshed on
+    assert service.cycles == 1 and len(demo.faults.requests) == asked

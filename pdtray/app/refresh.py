@@ -110,6 +110,8 @@ class RefreshService(QObject):
         self._failures = 0
         self._task: asyncio.Task[None] | None = None
         self._again = False
+        #: stop() was called: nothing starts again, even a refresh that finished in spite of its cancel
+        self._stopped = False
         self._want_schedules = True
         self.state = RefreshState()
         #: completed refresh attempts, successful or not (for tests and benchmarks)
@@ -151,6 +153,8 @@ class RefreshService(QObject):
         """Starts a refresh unless one is running; then one more follows it, so nothing asked for is lost.
         ``whole``: every schedule's rows, even on a large account (``schedules`` implies it: a person asked)."""
         self._want_schedules = self._want_schedules or schedules
+        if self._stopped:
+            return
         self._want_whole = self._want_whole or whole or schedules
         if self._task is not None and not self._task.done():
             self._again = True
@@ -192,6 +196,10 @@ class RefreshService(QObject):
         self.refresh_now(schedules=True)
 
     async def stop(self) -> None:
+        """For good: a stopped service neither refreshes nor arms its timer again. A cancelled refresh can still
+        finish (Python 3.11's ``asyncio.wait_for`` drops a cancel that arrives with the answer); without the flag it
+        would arm the timer, and the next refresh would start after the event loop is gone."""
+        self._stopped = True
         self._timer.stop()
         self._wake_timer.stop()
         if self._task is not None and not self._task.done():
@@ -278,6 +286,8 @@ class RefreshService(QObject):
             self._fail(ServiceError(f"Refreshing failed unexpectedly ({type(exc).__name__}); see the log."))
         finally:
             self.cycles += 1
+        if self._stopped:
+            return
         if self._again:
             self._again = False
             self._task = asyncio.ensure_future(self._run())
@@ -330,6 +340,8 @@ class RefreshService(QObject):
         self._publish(error=exc, refreshing=False)
 
     def _schedule(self, delay: float) -> None:
+        if self._stopped:
+            return
         delay = min(max(delay, 1.0), MAX_DELAY)  # QTimer takes a 32-bit count of milliseconds
         self._timer.start(int(delay * 1000))
         self._publish(next_at=self._clock() + timedelta(seconds=delay))
@@ -365,6 +377,8 @@ class RefreshService(QObject):
             self.refresh_now()
 
     def _watch_network(self) -> None:
+        if self._stopped:
+            return
         try:
             from PySide6.QtNetwork import QNetworkInformation
 
