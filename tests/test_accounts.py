@@ -48,8 +48,8 @@ def test_two_accounts_each_with_its_credential_and_one_failing_leaves_the_other(
         assert code == 0, err
         assert isolated.items[(KEYRING_SERVICE, f"account:Europe:{KEYRING_USERNAME}")] == europe.token
         assert "Europe" in out and "api key" in out
-        europe.faults.requests.clear()
-        demo.faults.requests.clear()
+        europe.faults.clear_requests()
+        demo.faults.clear_requests()
         code, out, err = cli(capsys, "--account", "Europe", "next", "--json")
         assert code == 0, err
         assert europe.faults.requests and not demo.faults.requests  # its own URL, not PAGERDUTY_API_URL's
@@ -140,9 +140,9 @@ def test_tray_shows_two_accounts_and_one_failing_does_not_affect_the_other(
         europe.faults.server_error(1000, status=503)
         other.refresh.refresh_now()
         qtbot.waitUntil(lambda: other.refresh.state.error is not None, timeout=20_000)
-        demo.faults.requests.clear()
+        demo.faults.clear_requests()
         app.refresh.refresh_now()
-        qtbot.waitUntil(lambda: demo.faults.requests and not app.refresh.state.refreshing, timeout=10_000)
+        qtbot.waitUntil(lambda: bool(demo.faults.requests) and not app.refresh.state.refreshing, timeout=10_000)
         assert app.refresh.state.error is None
         drawn(qtbot, app)
         first, second = app.tray.look.tooltip.split("\n\nEurope:\n")
@@ -167,8 +167,8 @@ def test_the_popup_switches_account_and_acts_on_the_one_it_shows(qtbot, make_app
         assert re.match(r"Europe · (Updated|Refreshing)", popup.status.text()), popup.status.text()
         # acknowledging from the Europe view changes Europe's incident, not the first account's
         triggered = next(i for i in europe.account.incidents.values() if i.number == 101)
-        europe.faults.requests.clear()
-        demo.faults.requests.clear()
+        europe.faults.clear_requests()
+        demo.faults.clear_requests()
         popup.incidents.acknowledge_requested.emit(triggered.id)
         qtbot.waitUntil(lambda: europe.account.incidents[triggered.id].status == "acknowledged", timeout=10_000)
         assert demo.account.incidents[triggered.id].status == "triggered"
@@ -176,7 +176,7 @@ def test_the_popup_switches_account_and_acts_on_the_one_it_shows(qtbot, make_app
         # a timeline opened there is asked of Europe's PagerDuty: the first account's answers only errors for it
         primary = europe.account.schedule_by_name("Platform Primary")
         demo.faults.server_error(1000, status=503, path_prefix=f"/schedules/{primary.id}")
-        europe.faults.requests.clear()
+        europe.faults.clear_requests()
         app.open_timeline(primary.id)
         qtbot.waitUntil(lambda: popup.timeline.entries.topLevelItemCount() >= 2, timeout=10_000)
         assert any(r.path == f"/schedules/{primary.id}" for r in europe.faults.requests)

@@ -99,6 +99,38 @@ def test_many_pages_follow_more_and_offset(make_client):
     assert len(keys) == len(rows)
 
 
+def test_pages_are_asked_for_a_few_ahead_of_the_one_taken_and_not_after_the_list_is_left(caplog):
+    # 600 synthetic schedules: 1,800 rows and the base account's, so 19 pages or more
+    with DemoServer(schedules=617) as big:
+        now = datetime.now(UTC)
+
+        async def read(taken: int, *, leave: bool):
+            async with PagerDutyClient(big.token, base_url=big.url) as client:
+                pages = client.oncall_pages(since=now, until=now + NOW_WINDOW)
+                got = [await anext(pages) for _ in range(taken)]
+                await asyncio.sleep(0.5)  # whatever was asked for has arrived by now
+                asked = len(big.faults.requests)
+                if leave:
+                    await pages.aclose()
+                    await asyncio.sleep(0.5)
+                    return got, asked, len(big.faults.requests)
+                return got + [page async for page in pages], asked, len(big.faults.requests)
+
+        with caplog.at_level(logging.ERROR):
+            rows, asked, in_all = run(read(2, leave=False))
+        rows = [row for page in rows for row in page]
+        # two pages taken: the first, eight asked ahead of page 1 (pages 1-8), and page 9 once page 1 was taken
+        assert asked == 10
+        assert in_all == math.ceil(len(rows) / 100) >= 19
+        keys = {(r["escalation_policy"]["id"], r["escalation_level"], r["user"]["id"], r["start"]) for r in rows}
+        assert len(keys) == len(rows)
+        # a list left after its third page: nothing more is asked for, and nothing is left to fail unread
+        big.faults.clear_requests()
+        _, asked, in_all = run(read(3, leave=True))
+        assert asked == in_all == 11
+    assert "never retrieved" not in caplog.text
+
+
 def test_offset_advances_by_what_came_back(demo, make_client):
     short_page = {"schedules": [{"id": "PX1", "name": "a"}, {"id": "PX2", "name": "b"}], "more": True, "limit": 100}
     demo.faults.queue(Canned.json(200, short_page))

@@ -157,7 +157,7 @@ def test_escalation_of_a_service_with_schedule_empty_and_direct_levels(story):
 
 
 def test_escalation_requests_are_few_and_unknown_names_say_what_to_do(story):
-    story.faults.requests.clear()
+    story.faults.clear_requests()
     service = story.account.services[
         next(s for s in story.account.services if story.account.services[s].name == "Core API")
     ]

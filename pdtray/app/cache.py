@@ -10,6 +10,7 @@ import hashlib
 import json
 import logging
 import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -126,15 +127,15 @@ def save(path: Path, snapshot: Snapshot | None, schedules: tuple[Schedule, ...],
 
 def encode(snapshot: Snapshot | None, schedules: tuple[Schedule, ...], schedules_at: datetime | None) -> bytes:
     """The cache file's bytes: pure work, apart from the write (which may wait on the disk)."""
-    data: dict[str, Any] = {"format": FORMAT, "schedules": [_schedule(s) for s in schedules]}
+    data: dict[str, Any] = {"format": FORMAT, "schedules": _EachAsJson(schedules, _schedule)}
     data["schedules_at"] = to_iso(schedules_at)
     if snapshot is not None:
         data["snapshot"] = {
             "taken_at": to_iso(snapshot.taken_at),
-            "on_call_now": [row_to_json(r) for r in snapshot.on_call_now],
+            "on_call_now": _EachAsJson(snapshot.on_call_now, row_to_json),
             "me": _user(snapshot.mine.user),
-            "my_now": [row_to_json(r) for r in snapshot.mine.on_call_now],
-            "my_upcoming": [row_to_json(r) for r in snapshot.mine.upcoming],
+            "my_now": _EachAsJson(snapshot.mine.on_call_now, row_to_json),
+            "my_upcoming": _EachAsJson(snapshot.mine.upcoming, row_to_json),
             "complete": snapshot.complete,
         }
         if snapshot.incidents is not None:
@@ -147,13 +148,25 @@ def encode(snapshot: Snapshot | None, schedules: tuple[Schedule, ...], schedules
 SLICE = 200
 
 
+@dataclass(frozen=True)
+class _EachAsJson:
+    """A list whose items become JSON objects a slice at a time while it is encoded. Turning a 2,000-schedule
+    account's 6,000 rows into dicts first held 9.5 MB of them at once, the highest point of a refresh's memory."""
+
+    items: Sequence[Any]
+    to_json: Callable[[Any], Any]
+
+
 def _dumps_in_slices(value: Any) -> str:
     """``json.dumps(value)``, with long lists encoded a slice at a time. One json.dumps call holds the interpreter
     lock until it returns: for a 2,000-schedule account's cache that kept the UI thread waiting 40-50 ms."""
     if isinstance(value, dict):
         return "{" + ", ".join(f"{json.dumps(key)}: {_dumps_in_slices(item)}" for key, item in value.items()) + "}"
-    if isinstance(value, list) and len(value) > SLICE:
-        slices = (json.dumps(value[at : at + SLICE])[1:-1] for at in range(0, len(value), SLICE))
+    if isinstance(value, _EachAsJson):
+        items, to_json = value.items, value.to_json
+        slices = (
+            json.dumps([to_json(item) for item in items[at : at + SLICE]])[1:-1] for at in range(0, len(items), SLICE)
+        )
         return "[" + ", ".join(slices) + "]"
     return json.dumps(value)
 

@@ -151,6 +151,11 @@ class Faults:
         with self._lock:
             return list(self._log)
 
+    def clear_requests(self) -> None:
+        """Forgets the requests logged so far (``requests`` is a copy: clearing it changes nothing here)."""
+        with self._lock:
+            self._log.clear()
+
     def reset(self) -> None:
         with self._lock:
             self._queue.clear()

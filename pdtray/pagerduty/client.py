@@ -54,6 +54,9 @@ Params = Mapping[str, str | int | bool | datetime | Iterable[str] | None]
 #: requests in flight at once for one token: a refresh's pages and queries overlap (a few round trips instead of
 #: one per page), far inside PagerDuty's 960 requests a minute per key and per user
 PER_TOKEN_CONCURRENCY = 4
+#: pages of a list asked for beyond the one being handed over: enough to keep the token's places busy while the
+#: caller decodes one, few enough that pages do not pile up undecoded
+PAGES_AHEAD = 2 * PER_TOKEN_CONCURRENCY
 
 
 class _TokenGate:
@@ -352,28 +355,44 @@ class PagerDutyClient:
         total = first.get("total")
         if isinstance(total, int) and not isinstance(total, bool) and total > offset:
             offsets = list(range(offset, min(total, OFFSET_CAP), PAGE_LIMIT))
-            bodies = await asyncio.gather(
-                *(
-                    self._send(
-                        "GET",
-                        self.urls.rest + path,
-                        what=what,
-                        params={**(params or {}), "limit": min(PAGE_LIMIT, OFFSET_CAP - at), "offset": at},
-                        shape=(key, list),
+            # asked for a few pages ahead of the one handed over (the token's gate lets PER_TOKEN_CONCURRENCY
+            # through at once) and handed over in order: asking for all of them at once held up to sixty pages of
+            # JSON waiting for their turn on a 2,000-schedule account (24 MB), and that peak stayed in the
+            # process's memory after they were freed
+            asked: list[asyncio.Future[Any] | None] = [None] * len(offsets)
+
+            def ask(index: int) -> None:
+                if index < len(offsets):
+                    at = offsets[index]
+                    asked[index] = asyncio.ensure_future(
+                        self._send(
+                            "GET",
+                            self.urls.rest + path,
+                            what=what,
+                            params={**(params or {}), "limit": min(PAGE_LIMIT, OFFSET_CAP - at), "offset": at},
+                            shape=(key, list),
+                        )
                     )
-                    for at in offsets
-                )
-            )
-            for index in range(len(bodies)):
-                # each page let go of once handed over: freeing sixty pages of JSON in one go held the event loop
-                # for 13 ms at the end of a 2,000-schedule account's refresh
-                body, bodies[index] = bodies[index], {}
-                yield body[key]
-                offset = offsets[index] + len(body[key])
-                if not body.get("more"):
-                    return
-                if len(body[key]) < PAGE_LIMIT:
-                    break  # the list shrank while it was read: the pages after this one start elsewhere
+
+            for index in range(PAGES_AHEAD):
+                ask(index)
+            try:
+                for index, at in enumerate(offsets):
+                    task = asked[index]
+                    assert task is not None
+                    body = await task
+                    asked[index] = task = None  # the task holds its result: let the page go once decoded
+                    ask(index + PAGES_AHEAD)
+                    page, more = body[key], bool(body.get("more"))
+                    del body
+                    yield page
+                    offset = at + len(page)
+                    if not more:
+                        return
+                    if len(page) < PAGE_LIMIT:
+                        break  # the list shrank while it was read: the pages after this one start elsewhere
+            finally:
+                _abandon(asked)
             # more than the total said (the list grew while it was read), or a short page: go on one by one
         while True:
             limit = min(PAGE_LIMIT, OFFSET_CAP - offset)
@@ -734,6 +753,18 @@ def _unlink(response: httpx.Response) -> None:
     only, and a 2,000-schedule account's 60 pages are about 9 MB a refresh: with the stream replaced, an answer is
     freed as soon as pdtray lets go of it. Its body stays readable (``content`` is kept apart)."""
     response.stream = httpx.ByteStream(b"")
+
+
+def _abandon(tasks: list[asyncio.Future[Any] | None]) -> None:
+    """Pages no longer wanted (the list ended early, a page failed, the refresh was cancelled): those still on
+    their way are cancelled, and a failure among those already back is taken, so nothing logs it as unread."""
+    for task in tasks:
+        if task is None:
+            continue
+        if not task.done():
+            task.cancel()
+        elif not task.cancelled():
+            task.exception()
 
 
 async def collect(pages: AsyncIterator[list[Json]]) -> list[Json]:
