@@ -21,6 +21,9 @@ original = tray_module.Tray.render
 def render(self: tray_module.Tray, look: object) -> None:
     original(self, look)  # type: ignore[arg-type]
     if "pdated" in look.tooltip:  # "Updated 14:24" or, from the cache, "Last updated 14:20 (...)"  # type: ignore[attr-defined]
+        from PySide6.QtWidgets import QApplication
+
+        QApplication.processEvents()  # as the bare tray does: the icon is drawn and handed to the panel
         print("READY", time.time() - t0, flush=True)
         os._exit(0)
 

@@ -10,7 +10,8 @@ import sys
 from functools import cache
 from importlib.resources import files
 
-from PySide6.QtGui import QGuiApplication, QIcon, QPalette
+from PySide6.QtCore import QRect, QSize
+from PySide6.QtGui import QGuiApplication, QIcon, QIconEngine, QPainter, QPalette, QPixmap
 
 #: tray states whose icon is not in resources under their own name
 _ALIASES = {"loading": "off"}
@@ -81,56 +82,104 @@ def badge_label_path(text: str) -> str:
 def badged(name: str, variant: str, count: int, urgent: bool) -> QIcon:
     """The tray icon with the number of my open incidents in a disc at its top right ("9+" beyond nine).
 
+    Each size is drawn when a tray host first asks for it (:class:`_BadgeEngine`), not all six up front: drawing
+    them took 35 ms of the start, while an X11 panel asks for one size and a macOS or Windows tray for one or two.
+    """
+    if count <= 0:
+        return icon(name, variant)
+    engine = _BadgeEngine(name, variant, str(count) if count < 10 else "9+", urgent)
+    _ENGINES.append(engine)  # the icon holds the engine by a C++ pointer: keep its Python side alive with it
+    result = QIcon(engine)
+    result.setIsMask(variant == "mono")
+    return result
+
+
+#: every badge engine made (one per count, state and variant seen: badged() is cached, so a handful)
+_ENGINES: list[QIconEngine] = []
+
+
+class _BadgeEngine(QIconEngine):
+    """Draws the badged icon at the size asked for, once per size in device pixels.
+
     The disc has a white rim so that it stands apart from the red "on call" icon under it. The number is drawn from
     outlines in resources (packaging/make_icons.py makes them), not with a font: the first text a Qt process draws
     loads its font machinery, about 4 MB that a tray icon should not cost. In the monochrome macOS set the number
     is cut out of a black disc, since macOS tints the whole image."""
-    base = icon(name, variant)
-    if count <= 0:
-        return base
-    from PySide6.QtCore import QRectF
-    from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
+
+    def __init__(self, name: str, variant: str, text: str, urgent: bool) -> None:
+        super().__init__()
+        self._args = (name, variant, text, urgent)
+        self._drawn: dict[int, QPixmap] = {}
+
+    def clone(self) -> QIconEngine:
+        engine = _BadgeEngine(*self._args)
+        _ENGINES.append(engine)
+        return engine
+
+    def availableSizes(self, *_mode_and_state: object) -> list[QSize]:
+        return [QSize(size, size) for size in BADGE_SIZES]
+
+    def pixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State) -> QPixmap:
+        return self.scaledPixmap(size, mode, state, 1.0)
+
+    def scaledPixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State, scale: float) -> QPixmap:
+        # On a high-DPI screen (Retina, Windows at 150 % and up) the pixmap has more pixels than its logical size:
+        # drawn in its real pixels, then given its ratio, or the badge would come out at a fraction of its size.
+        pixels = max(1, round(min(size.width(), size.height()) * scale))
+        drawn = self._drawn.get(pixels)
+        if drawn is None:
+            drawn = self._drawn[pixels] = _draw_badge(pixels, *self._args)
+        result = QPixmap(drawn)
+        result.setDevicePixelRatio(scale)
+        return result
+
+    def paint(self, painter: QPainter, rect: QRect, mode: QIcon.Mode, state: QIcon.State) -> None:
+        painter.drawPixmap(rect, self.scaledPixmap(rect.size(), mode, state, painter.device().devicePixelRatioF()))
+
+
+def _disc_svg(diameter: int, size: int, mono: bool, urgent: bool) -> bytes:
+    """A disc ``diameter`` pixels wide in a rim of 1/16 of the icon's ``size`` (white; black in the mono set)."""
+    fill = "#000" if mono else (BADGE_URGENT if urgent else BADGE_CALM)
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {diameter} {diameter}">'
+        f'<circle cx="{diameter / 2}" cy="{diameter / 2}" r="{diameter / 2 - 0.5}" fill="{fill}" '
+        f'stroke="{"#000" if mono else "#fff"}" stroke-width="{max(1.0, size / 16)}"/></svg>'
+    ).encode()
+
+
+def _draw_badge(size: int, name: str, variant: str, text: str, urgent: bool) -> QPixmap:
+    """The badged icon, ``size`` device pixels square."""
+    from PySide6.QtCore import QByteArray, QRectF
+    from PySide6.QtGui import QColor
     from PySide6.QtSvg import QSvgRenderer
 
-    text = str(count) if count < 10 else "9+"
+    base = icon(name, variant)
     label = QSvgRenderer(badge_label_path(text))
     aspect = label.viewBoxF().width() / max(1.0, label.viewBoxF().height())
     mono = variant == "mono"
-    result = QIcon()
-    for logical in BADGE_SIZES:
-        full = base.pixmap(logical, logical)
-        # On a high-DPI screen (Retina, Windows at 150 % and up) the pixmap has more pixels than its logical size:
-        # draw in its real pixels, then give it its ratio back, or the badge comes out at a fraction of its size.
-        ratio = full.devicePixelRatio()
-        size = full.width()
-        pixmap = QPixmap(size, size)
-        pixmap.fill(QColor(0, 0, 0, 0))
-        painter = QPainter(pixmap)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-        # The state's glyph shrinks into the bottom-left corner, its centre clear of the disc: the clock's hands,
-        # the bell and the warning sign still tell the states apart under a badge.
-        glyph_pixmap = base.pixmap(round(logical * BADGE_GLYPH_SCALE))  # drawn at its size: crisper than shrunk
-        glyph_pixmap.setDevicePixelRatio(1.0)
-        inner = glyph_pixmap.width()
-        painter.drawPixmap(0, size - inner, glyph_pixmap)
-        diameter = round(size * (BADGE_DISC if len(text) == 1 else BADGE_DISC_WIDE))
-        disc = QRectF(size - diameter, 0, diameter, diameter)
-        painter.setPen(QPen(QColor("#000" if mono else "#fff"), max(1.0, size / 16)))
-        painter.setBrush(QColor("#000" if mono else (BADGE_URGENT if urgent else BADGE_CALM)))
-        painter.drawEllipse(disc.adjusted(0.5, 0.5, -0.5, -0.5))
-        height = diameter * (0.62 if len(text) == 1 else 0.42)
-        width = min(height * aspect, diameter * 0.8)
-        height = width / aspect
-        glyph = QRectF(disc.center().x() - width / 2, disc.center().y() - height / 2, width, height)
-        if mono:
-            painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Clear)
-        label.render(painter, glyph)
-        painter.end()
-        pixmap.setDevicePixelRatio(ratio)
-        result.addPixmap(pixmap)
-    result.setIsMask(mono)
-    return result
+    pixmap = QPixmap(size, size)
+    pixmap.fill(QColor(0, 0, 0, 0))
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+    # The state's glyph shrinks into the bottom-left corner, its centre clear of the disc: the clock's hands, the
+    # bell and the warning sign still tell the states apart under a badge.
+    inner = round(size * BADGE_GLYPH_SCALE)
+    painter.drawPixmap(0, size - inner, base.pixmap(QSize(inner, inner), 1.0))  # drawn at its size: crisper
+    diameter = round(size * (BADGE_DISC if len(text) == 1 else BADGE_DISC_WIDE))
+    disc = QRectF(size - diameter, 0, diameter, diameter)
+    # the disc is an SVG too: QPainter's pens and brushes cost 25-30 ms the first time in PySide6, which resolves
+    # their overloads through Qt's whole enum namespace, and that was most of drawing the icon at the start
+    QSvgRenderer(QByteArray(_disc_svg(diameter, size, mono, urgent))).render(painter, disc)
+    height = diameter * (0.62 if len(text) == 1 else 0.42)
+    width = min(height * aspect, diameter * 0.8)
+    height = width / aspect
+    glyph = QRectF(disc.center().x() - width / 2, disc.center().y() - height / 2, width, height)
+    if mono:
+        painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Clear)
+    label.render(painter, glyph)
+    painter.end()
+    return pixmap
 
 
 def app_icon() -> QIcon:
