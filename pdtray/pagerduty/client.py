@@ -331,10 +331,10 @@ class PagerDutyClient:
     async def pages(self, path: str, key: str, *, what: str, params: Params | None = None) -> AsyncIterator[list[Json]]:
         """Classic offset pagination. The first page asks for the ``total``; when PagerDuty gives it, the other
         pages' offsets are known and they are asked for together (a few round trips instead of one per page, at
-        most PER_TOKEN_CONCURRENCY at once, PAGES_AHEAD beyond the one being handed over), handed over in order. Without a total (v3 lists have none) the
-        pages follow one another. A list that cannot be read to its end (PagerDuty's 10,000 offset cap, or an
-        empty page that still says ``more``) raises TruncatedListError after the last page it could read: never a
-        silent short list."""
+        most PER_TOKEN_CONCURRENCY at once and PAGES_AHEAD beyond the one being handed over), handed over in
+        order. Without a total (v3 lists have none) the pages follow one another. A list that cannot be read to
+        its end (PagerDuty's 10,000 offset cap, or an empty page that still says ``more``) raises
+        TruncatedListError after the last page it could read: never a silent short list."""
         first = await self._send(
             "GET",
             self.urls.rest + path,
