@@ -60,6 +60,25 @@ def test_tray_log_file_has_no_token_in_messages_or_tracebacks():
     assert "pdtray 0.1.0, Python" in text.splitlines()[0]
 
 
+def test_held_records_reach_the_file_first_and_redacted_once_it_opens():
+    path = log.setup(None, to_file=True, hold=True)
+    assert path == Path(os.environ["PDTRAY_LOG_DIR"]) / "pdtray.log"
+    path.unlink(missing_ok=True)
+    log.remember_secret(TOKEN)
+    logging.getLogger("pdtray.test").warning("before the icon, with %s", TOKEN)
+    logging.getLogger("pdtray.test").debug("not written at the default level")
+    assert not path.exists()  # nothing opened yet
+    assert log.open_file() == path
+    logging.getLogger("pdtray.test").warning("after the icon")
+    lines = path.read_text().splitlines()
+    assert "pdtray 0.1.0, Python" in lines[0]
+    assert lines[1].endswith("WARNING pdtray.test: before the icon, with [redacted]")
+    assert lines[2].endswith("WARNING pdtray.test: after the icon") and len(lines) == 3
+    assert log.open_file() is None  # once only: a second call changes nothing
+    logging.getLogger("pdtray.test").warning("once")
+    assert path.read_text().count("once") == 1
+
+
 def test_log_level_debug_reaches_the_file():
     path = log.setup("debug", to_file=True)
     logging.getLogger("pdtray.test").debug("details")

@@ -9,6 +9,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 PROBE = """
 import importlib.abc, importlib.util, json, linecache, os, sys
 
@@ -67,3 +69,50 @@ def test_a_command_or_a_mistake_still_goes_to_the_whole_parser(capsys):
         assert tray_arguments(line) is None, line
     assert main(["--json"]) == 2
     assert "--json goes with a command" in capsys.readouterr().err
+
+
+def test_pdtray_alone_starts_the_tray_with_the_parsers_defaults_without_building_it():
+    from pdtray.cli.main import _parsed, tray_arguments
+
+    assert vars(tray_arguments([])) == vars(_parsed([]))
+    assert vars(tray_arguments([])) == {
+        "log_level": None,
+        "json": False,
+        "demo": False,
+        "api_url": None,
+        "region": None,
+        "account": None,
+        "command": None,
+    }
+
+
+TOKEN_PROBE = """
+import os, sys
+import pdtray.app.secrets as secrets
+from pdtray.app.no_core_dumps import is_dumpable
+
+def load_token(*args, **kw):
+    print("DUMPABLE", is_dumpable(), flush=True)
+    os._exit(0)
+
+secrets.load_token = load_token  # before the tray's modules bind it
+from pdtray.cli.main import main
+sys.exit(main([]))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl is Linux")
+def test_the_tray_opts_out_of_core_dumps_before_it_reads_a_token(demo, tmp_path):
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "PAGERDUTY_API_URL": demo.url,
+        "PAGERDUTY_TOKEN": demo.token,
+        "PDTRAY_CONFIG_DIR": str(tmp_path / "config"),
+        "PDTRAY_CACHE_DIR": str(tmp_path / "cache"),
+        "PDTRAY_LOG_DIR": str(tmp_path / "log"),
+    }
+    done = subprocess.run([sys.executable, "-c", TOKEN_PROBE], env=env, capture_output=True, text=True, timeout=60)
+    assert "DUMPABLE False" in done.stdout.splitlines(), done.stderr[-3000:]
+    # and its log file, held until the icon was up, was opened by then with what came before
+    assert "pdtray 0.1.0, Python" in (tmp_path / "log" / "pdtray.log").read_text().splitlines()[0]

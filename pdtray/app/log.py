@@ -83,17 +83,20 @@ def log_file() -> Path:
     return log_dir() / LOG_FILE
 
 
-def setup(level: str | None, *, to_file: bool) -> Path | None:
+def setup(level: str | None, *, to_file: bool, hold: bool = False) -> Path | None:
     """Configures the root logger. ``level`` None: info in the file and warnings on stderr, the quiet default;
     a level given with --log-level applies to both. Returns the log file, or None when it cannot be written (the
-    app still runs; the reason goes to stderr)."""
+    app still runs; the reason goes to stderr).
+
+    ``hold``: the file is opened by :func:`open_file` (the tray calls it once its icon is up), and records logged
+    before then are kept and written to it first. Opening it imports ``logging.handlers``, and with it sockets and
+    pickle: 6 ms of the tray's start that its first look does not need."""
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)
         handler.close()
     chosen = getattr(logging, (level or "info").upper())
     root.setLevel(chosen)
-    formatter = RedactingFormatter(FORMAT)
 
     console = logging.StreamHandler(sys.stderr)
     console.setLevel(chosen if level else logging.WARNING)
@@ -108,21 +111,47 @@ def setup(level: str | None, *, to_file: bool) -> Path | None:
 
     path: Path | None = None
     if to_file:
-        path = log_file()
-        from logging.handlers import RotatingFileHandler  # here: the command line does not need it
-
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            handler = RotatingFileHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
-        except OSError as exc:
-            logging.getLogger(__name__).warning("cannot write the log file %s: %s", path, exc.strerror or exc)
-            path = None
-        else:
-            handler.setFormatter(formatter)
-            handler.setLevel(chosen)
-            root.addHandler(handler)
+        held = _HeldRecords(chosen)
+        root.addHandler(held)
+        path = log_file() if hold else open_file()
     sys.excepthook = _log_uncaught
     logging.getLogger(__name__).info("pdtray %s, Python %s on %s", __version__, sys.version.split()[0], sys.platform)
+    return path
+
+
+class _HeldRecords(logging.Handler):
+    """Stands in for the log file until it is opened; what it holds is written there first."""
+
+    def __init__(self, level: int) -> None:
+        super().__init__(level)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def open_file() -> Path | None:
+    """Opens the log file set up by :func:`setup` and writes the records held until now to it. Does nothing
+    when there is none to open (no file wanted, or opened already)."""
+    root = logging.getLogger()
+    held = next((h for h in root.handlers if isinstance(h, _HeldRecords)), None)
+    if held is None:
+        return None
+    root.removeHandler(held)
+    path = log_file()
+    from logging.handlers import RotatingFileHandler  # here: the command line does not need it
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        handler = RotatingFileHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
+    except OSError as exc:
+        logging.getLogger(__name__).warning("cannot write the log file %s: %s", path, exc.strerror or exc)
+        return None
+    handler.setFormatter(RedactingFormatter(FORMAT))
+    handler.setLevel(held.level)
+    for record in held.records:
+        handler.handle(record)
+    root.addHandler(handler)
     return path
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from functools import cache
-from importlib.resources import files
+from pathlib import Path
 
 from PySide6.QtCore import QRect, QSize
 from PySide6.QtGui import QGuiApplication, QIcon, QIconEngine, QPainter, QPalette, QPixmap
@@ -18,8 +18,17 @@ _ALIASES = {"loading": "off"}
 VARIANTS = ("light", "dark", "mono")
 
 
+@cache
+def resource_dir() -> Path:
+    """Where ``pdtray.resources`` is, in a checkout, an install or a bundle alike. Not importlib.resources: its
+    import (zip support and all) cost 3 ms of the start, for paths on disk."""
+    import pdtray.resources
+
+    return Path(pdtray.resources.__file__).parent
+
+
 def icon_path(name: str, variant: str = "light") -> str:
-    icons = files("pdtray.resources") / "icons"
+    icons = resource_dir() / "icons"
     if name == "pdtray":
         return str(icons / "pdtray.svg")
     return str(icons / "tray" / variant / f"{_ALIASES.get(name, name)}.svg")
@@ -75,7 +84,7 @@ BADGE_DISC, BADGE_DISC_WIDE = 0.58, 0.66  # the disc's diameter for one digit an
 
 def badge_label_path(text: str) -> str:
     name = text.replace("+", "plus")
-    return str(files("pdtray.resources") / "icons" / "badge" / f"{name}.svg")
+    return str(resource_dir() / "icons" / "badge" / f"{name}.svg")
 
 
 @cache

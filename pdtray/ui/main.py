@@ -89,6 +89,12 @@ def run_tray(*, demo: bool = False) -> int:
 
     early = show_cached_tray(demo=demo)
     qapp.processEvents()  # the icon goes up now; the rest loads behind it
+    from pdtray.app.no_core_dumps import disable_core_dumps
+
+    disable_core_dumps()  # before the controller reads the token; after the icon (its ctypes cost 3 ms there)
+    from pdtray.app.log import open_file
+
+    open_file()  # held until now (see log.setup)
     from pdtray.pagerduty.tls import prepare_in_background
 
     prepare_in_background()  # TLS context and httpx, on a worker thread while the UI modules load

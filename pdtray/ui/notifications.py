@@ -219,9 +219,9 @@ def balloon_text(title: str, body: str, platform: str = sys.platform) -> tuple[s
 def app_icon_file(platform: str = sys.platform) -> str:
     """The icon the notification centre shows: Windows' toasts take no SVG, so a PNG there."""
     if platform == "win32":
-        from importlib.resources import files
+        from pdtray.ui.icons import resource_dir
 
-        return str(files("pdtray.resources") / "icons" / "app" / "pdtray-256.png")
+        return str(resource_dir() / "icons" / "app" / "pdtray-256.png")
     return icon_path("pdtray")
 
 

@@ -14,7 +14,6 @@ import getpass
 import hashlib
 import logging
 import os
-import socket
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -125,6 +124,8 @@ def ask_running_instance(name: str, request: bytes = OPEN_REQUEST) -> bool:
     if sys.platform != "win32":
         if not _trusted(name):
             return False
+        import socket  # here: a first start (no socket file) does not need it
+
         with contextlib.closing(socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)) as unix:
             unix.settimeout(CONNECT_TIMEOUT_MS / 1000)
             try:
