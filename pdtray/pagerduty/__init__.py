@@ -29,20 +29,29 @@ from pdtray.pagerduty.errors import (
     UserTokenRequiredError,
 )
 from pdtray.pagerduty.httpx_cli import keep_httpx_lean
-from pdtray.pagerduty.retry import RetryPolicy
-from pdtray.pagerduty.service_urls import Region, ServiceURLs
 
 keep_httpx_lean()  # before the client (or anything else) imports httpx
 
 if TYPE_CHECKING:
     from pdtray.pagerduty.client import PagerDutyClient, authorization_header
+    from pdtray.pagerduty.retry import RetryPolicy
+    from pdtray.pagerduty.service_urls import Region, ServiceURLs
+
+#: what is imported on first use, by the module that holds it (the tray's first look needs only the errors)
+_ON_FIRST_USE = {
+    "PagerDutyClient": "client",
+    "authorization_header": "client",
+    "RetryPolicy": "retry",
+    "Region": "service_urls",
+    "ServiceURLs": "service_urls",
+}
 
 
 def __getattr__(name: str) -> Any:
-    if name in {"PagerDutyClient", "authorization_header"}:
-        from pdtray.pagerduty import client
+    if name in _ON_FIRST_USE:
+        from importlib import import_module
 
-        return getattr(client, name)
+        return getattr(import_module(f"pdtray.pagerduty.{_ON_FIRST_USE[name]}"), name)
     raise AttributeError(f"module 'pdtray.pagerduty' has no attribute {name!r}")
 
 
