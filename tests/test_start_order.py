@@ -75,15 +75,9 @@ def test_pdtray_alone_starts_the_tray_with_the_parsers_defaults_without_building
     from pdtray.cli.main import _parsed, tray_arguments
 
     assert vars(tray_arguments([])) == vars(_parsed([]))
-    assert vars(tray_arguments([])) == {
-        "log_level": None,
-        "json": False,
-        "demo": False,
-        "api_url": None,
-        "region": None,
-        "account": None,
-        "command": None,
-    }
+    # and that is the plain tray: not the demo, the default log level, no command
+    plain = tray_arguments([])
+    assert (plain.demo, plain.log_level, plain.command) == (False, None, None)
 
 
 TOKEN_PROBE = """
