@@ -64,7 +64,6 @@ def run_tray(*, demo: bool = False) -> int:
     from pdtray.ui.single_instance import (
         InstanceLock,
         SingleInstance,
-        ask_running_instance,
         server_name,
         wait_for_running_instance,
     )
@@ -74,11 +73,11 @@ def run_tray(*, demo: bool = False) -> int:
     except RuntimeError as exc:
         print(f"pdtray: {exc}", file=sys.stderr)
         return 3
-    if ask_running_instance(name):  # before any icon: a second start must not flash a second one
-        print(ALREADY_RUNNING, file=sys.stderr)
-        return 0
+    # before any icon: a second start must not flash a second one. The lock says whether another pdtray lives (it
+    # holds the lock for its whole life); only then is its socket asked, so a first start probes no socket (a
+    # stale one, left by a crash or a kill, cost 3 ms of the start).
     lock = InstanceLock(name)
-    if not lock.acquire():  # started in the same instant as another one, which won
+    if not lock.acquire():  # another one runs, or started in the same instant and won
         if wait_for_running_instance(name):
             print(ALREADY_RUNNING, file=sys.stderr)
             return 0
