@@ -78,8 +78,9 @@ def lock_path(name: str) -> str:
 
 
 class InstanceLock:
-    """Held for the life of the running instance. Two starts in the same instant both find no socket to ask;
-    only one of them gets this lock. QLockFile notices a lock left by a crashed process (its PID is gone)."""
+    """Held for the life of the running instance: a start that cannot take it knows another pdtray runs (or
+    started in the same instant and won) and asks that one's socket; one that takes it needs no socket check.
+    QLockFile notices a lock left by a crashed process (its PID is gone)."""
 
     def __init__(self, name: str) -> None:
         from PySide6.QtCore import QLockFile
