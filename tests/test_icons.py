@@ -143,6 +143,38 @@ def test_badge_draws_the_number_in_a_disc(qapp, count):
     assert sum(1 for c in disc if c[:3] == (255, 255, 255)) > len(disc) // 20  # the white number on it
 
 
+@pytest.mark.parametrize("ratio", [1.0, 2.0])
+def test_a_badge_painted_onto_a_panel_gets_the_panels_pixels(qapp, ratio):
+    """The X11 tray paints the icon (QIcon.paint) onto its widget; on a screen at twice the pixels the badge must be
+    drawn in those pixels, not drawn at 32 and blown up (blurry), and so come out as the icon asked at that ratio."""
+    from PySide6.QtCore import QRect, QSize
+    from PySide6.QtGui import QPainter, QPixmap
+
+    from pdtray.ui.icons import badged
+
+    icon = badged("on-call", "light", 3, False)
+    target = QPixmap(round(32 * ratio), round(32 * ratio))
+    target.setDevicePixelRatio(ratio)
+    target.fill(QColor(0, 0, 0, 0))
+    painter = QPainter(target)
+    icon.paint(painter, QRect(0, 0, 32, 32))
+    painter.end()
+    painted = target.toImage().convertToFormat(QImage.Format.Format_ARGB32)
+    asked = icon.pixmap(QSize(32, 32), ratio).toImage().convertToFormat(QImage.Format.Format_ARGB32)
+    assert (painted.width(), asked.width()) == (round(32 * ratio), round(32 * ratio))
+    side = painted.width()
+    differing = sum(
+        1
+        for y in range(side)
+        for x in range(side)
+        if max(
+            abs(a - b) for a, b in zip(painted.pixelColor(x, y).getRgb(), asked.pixelColor(x, y).getRgb(), strict=True)
+        )
+        > 8
+    )
+    assert differing <= side * side // 200, f"{differing} of {side * side} pixels differ"
+
+
 def test_mono_badge_cuts_the_number_out(qapp):
     from pdtray.ui.icons import badged
 

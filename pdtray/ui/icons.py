@@ -6,6 +6,7 @@ macOS menu bar, which macOS tints itself (and which therefore tell the states ap
 
 from __future__ import annotations
 
+import math
 import sys
 from functools import cache
 from pathlib import Path
@@ -143,7 +144,12 @@ class _BadgeEngine(QIconEngine):
         return result
 
     def paint(self, painter: QPainter, rect: QRect, mode: QIcon.Mode, state: QIcon.State) -> None:
-        painter.drawPixmap(rect, self.scaledPixmap(rect.size(), mode, state, painter.device().devicePixelRatioF()))
+        # The device's pixels per logical pixel, from the painter's transform (which carries the high-DPI scale)
+        # rather than painter.device(): the X11 tray paints onto a widget class PySide6 does not know, and finding a
+        # Python type for it built the enums of every paint device class (91 of them, 15 ms of the first start).
+        to_device = painter.deviceTransform()
+        scale = math.hypot(to_device.m11(), to_device.m12()) or 1.0
+        painter.drawPixmap(rect, self.scaledPixmap(rect.size(), mode, state, scale))
 
 
 def _disc_svg(diameter: int, size: int, mono: bool, urgent: bool) -> bytes:
