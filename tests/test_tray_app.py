@@ -295,3 +295,68 @@ def test_opening_the_popup_on_a_large_account_reads_its_other_schedules_again(qt
     service.refresh_now()
     qtbot.waitUntil(lambda: service.cycles == 4 and not service.state.refreshing, timeout=10_000)
     assert service._whole_at > read
+
+
+def test_a_first_start_draws_who_is_on_call_before_it_plans_notices_or_asks_for_more(
+    qtbot, make_app, demo, monkeypatch
+):
+    """Without a cache the tray says "Loading…" until PagerDuty answers. The work that answer does not need (the
+    notices' plan, the Services menu, the colour scheme: some milliseconds each, and a D-Bus call) waits
+    until the answer is drawn, rather than holding up what the person is waiting for."""
+    from pdtray.app.reminders import ReminderScheduler
+    from pdtray.ui.application import TrayApplication
+    from pdtray.ui.people_controller import PeopleController
+
+    monkeypatch.setenv("PAGERDUTY_API_URL", demo.url)
+    monkeypatch.setenv("PAGERDUTY_TOKEN", demo.token)
+    seen: list[tuple[str, str]] = []  # (what ran, the tooltip's last line at that moment)
+
+    def noting(name, original):
+        def run(self, *args):
+            app = self.parent()
+            seen.append((name, app.tray.look.tooltip.splitlines()[-1] if app.tray.look else ""))
+            return original(self, *args)
+
+        return run
+
+    monkeypatch.setattr(ReminderScheduler, "update", noting("plan", ReminderScheduler.update))
+    monkeypatch.setattr(PeopleController, "load_menu_services", noting("services", PeopleController.load_menu_services))
+    original_variant = TrayApplication._apply_tray_variant
+    monkeypatch.setattr(
+        TrayApplication,
+        "_apply_tray_variant",
+        lambda app: (seen.append(("colours", app.tray.look.tooltip.splitlines()[-1])), original_variant(app)),
+    )
+    app = make_app(demo=False)
+    assert seen == []  # nothing of it as the app starts
+    settle(qtbot, app)
+    qtbot.waitUntil(lambda: len(seen) == 3, timeout=5_000)
+    assert sorted(name for name, _ in seen) == ["colours", "plan", "services"]
+    assert all(last.startswith("Updated ") for _, last in seen), seen  # each after the answer was drawn
+    app.refresh.refresh_now()
+    qtbot.waitUntil(lambda: [name for name, _ in seen].count("plan") == 2, timeout=10_000)  # then with each answer
+
+
+def test_a_first_answer_that_is_slow_holds_the_rest_of_the_start_up_only_for_a_while(
+    qtbot, make_app, demo, monkeypatch
+):
+    from pdtray.ui import application
+    from pdtray.ui.application import TrayApplication
+
+    monkeypatch.setenv("PAGERDUTY_API_URL", demo.url)
+    monkeypatch.setenv("PAGERDUTY_TOKEN", demo.token)
+    monkeypatch.setattr(application, "FIRST_ANSWER_WAIT_MS", 300)
+    demo.faults.latency = 3.0
+    followed: list[str] = []
+    original_variant = TrayApplication._apply_tray_variant
+    monkeypatch.setattr(
+        TrayApplication,
+        "_apply_tray_variant",
+        lambda app: (followed.append(app.tray.look.tooltip), original_variant(app)),
+    )
+    app = make_app(demo=False)
+    assert followed == []
+    qtbot.waitUntil(lambda: followed != [], timeout=2_000)  # after 0.3 s, not after the 3 s answer
+    assert followed == ["pdtray\nLoading who is on call…"]
+    assert app.refresh.state.snapshot is None
+    demo.faults.latency = 0.0

@@ -11,9 +11,10 @@ import asyncio
 import gc
 import logging
 import os
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, tzinfo
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -47,6 +48,7 @@ from pdtray.app.secrets import (
 )
 from pdtray.app.session import Session
 from pdtray.app.settings import Settings, load_settings, merged_with_disk, save_settings, updated
+from pdtray.app.snapshot import Snapshot
 from pdtray.app.timelines import TimelineLoader
 from pdtray.oncall import OnCall, Schedule, ScheduleOnCall, Timeline, User
 from pdtray.oncall.current import OnCallAt
@@ -78,6 +80,8 @@ log = logging.getLogger(__name__)
 #: how long "Settings…" waits for the keyring to say whether a token is stored before it opens without knowing
 SETTINGS_KEYRING_WAIT = 3.0
 MINUTE_MS = 60_000
+#: start-up work held for the first answer's drawing (see TrayApplication._after_first_answer) waits at most this
+FIRST_ANSWER_WAIT_MS = 2_000
 
 
 #: accounts with this many schedules have their list built on a worker thread
@@ -158,6 +162,13 @@ class TrayApplication(QObject):
         self._render_soon.setSingleShot(True)
         self._render_soon.setInterval(0)
         self._render_soon.timeout.connect(self.render)
+        #: start-up work the first answer does not need, held until that answer is on screen (_after_first_answer)
+        self._held_for_first_answer: list[Callable[[], None]] = []
+        self._first_answer_drawn = False
+        self._first_answer_armed = False
+        self._first_answer_timer = QTimer(self)
+        self._first_answer_timer.setSingleShot(True)
+        self._first_answer_timer.timeout.connect(self._release_held_work)
         self.refresh.changed.connect(self._on_refresh)
         self.timelines.loaded.connect(lambda timeline: self._on_timeline(timeline, self.timelines))
         self.timelines.failed.connect(lambda schedule, error: self._on_timeline_failed(schedule, error, self.timelines))
@@ -244,9 +255,34 @@ class TrayApplication(QObject):
         self.collector.start()
         self._start_minute_timer()
         self.render()
-        # The early icon was chosen from the palette; the desktop's colour scheme (a D-Bus call away) decides.
+        # The early icon was chosen from the palette; the desktop's colour scheme (a D-Bus call away) decides, once
+        # the first answer is drawn.
+        self._after_first_answer(self._follow_colour_scheme)
+        self._first_answer_timer.start(FIRST_ANSWER_WAIT_MS)
+
+    def _follow_colour_scheme(self) -> None:
         self.qapp.styleHints().colorSchemeChanged.connect(self._apply_tray_variant)
         self._apply_tray_variant()
+
+    def _after_first_answer(self, work: Callable[[], None]) -> None:
+        """Runs ``work`` once the first refresh's answer (or its failure) has been drawn, at once after that.
+
+        A first start has no cache: until PagerDuty answers, the tray says "Loading…". What a person waits for is
+        who is on call, so the start-up work that answer does not need (planning the notices, the coverage check,
+        the Services menu, the colour scheme) comes after its first drawing, not before it. After
+        FIRST_ANSWER_WAIT_MS it runs anyway, so that a slow or hanging first refresh holds nothing up for long."""
+        if self._first_answer_drawn:
+            work()
+        else:
+            self._held_for_first_answer.append(work)
+
+    def _release_held_work(self) -> None:
+        if self._first_answer_drawn:
+            return
+        self._first_answer_drawn = True
+        held, self._held_for_first_answer = self._held_for_first_answer, []
+        for work in held:
+            work()
 
     def quit(self) -> None:
         if self._quit is None:
@@ -255,6 +291,8 @@ class TrayApplication(QObject):
             self._quit.set_result(0)
 
     async def shutdown(self) -> None:
+        self._first_answer_timer.stop()
+        self._held_for_first_answer.clear()
         self.collector.stop()
         self._minute.stop()
         self.coverage.stop()
@@ -315,19 +353,9 @@ class TrayApplication(QObject):
         snapshot = state.snapshot
         if snapshot is not None and not state.from_cache and snapshot.taken_at != self._last_snapshot_at:
             self._last_snapshot_at = snapshot.taken_at
-            self.reminders.update(snapshot)
-            if not self._coverage_started:
-                self._coverage_started = True
-                self.coverage.start()
-                # what start-up made (modules, Qt wrappers, the first answer) lives on: out of the collector's full
-                # passes, which otherwise walk it all again during every large refresh (35-85 ms pauses measured
-                # at 2,000 schedules)
-                gc.freeze()
+            self._after_first_answer(partial(self._take_in, snapshot))
         if not state.refreshing:
             self.collector.refresh_ended()
-        if snapshot is not None and not state.from_cache and not self._services_asked:
-            self._services_asked = True  # once per run: the Services submenu and page (the page can reload them)
-            self.people.load_menu_services()
         if self._coverage_started and self.coverage.checks == 0 and state.schedules:
             self.coverage.check()  # the first check, once the schedule list says which schedules are watched
         if isinstance(state.error, TokenMissingError) and not self.demo and not self._asked_for_token:
@@ -345,6 +373,22 @@ class TrayApplication(QObject):
             assert popup is not None and popup.timeline.schedule_id is not None
             self.timelines.request(popup.timeline.schedule_id, popup.timeline.hours)
         self._render_soon.start()
+
+    def _take_in(self, snapshot: Snapshot) -> None:
+        """A new answer: the notices are planned from it; the first one also starts what waited for it."""
+        self.reminders.update(snapshot)
+        if not self._coverage_started:
+            self._coverage_started = True
+            self.coverage.start()
+            if self.refresh.state.schedules:
+                self.coverage.check()
+            # what start-up made (modules, Qt wrappers, the first answer) lives on: out of the collector's full
+            # passes, which otherwise walk it all again during every large refresh (35-85 ms pauses measured
+            # at 2,000 schedules)
+            gc.freeze()
+        if not self._services_asked:
+            self._services_asked = True  # once per run: the Services submenu and page (the page can reload them)
+            self.people.load_menu_services()
 
     def shown_state(self, view: AccountView | None = None) -> RefreshState:
         """An account's refresh state (the first's by default) with acknowledges and resolves that PagerDuty has
@@ -445,6 +489,10 @@ class TrayApplication(QObject):
         self.menu.set_incidents(look.badge)
         if self.popup is not None and self.popup.isVisible():
             self._render_view(now)
+        if not self._first_answer_armed and (state.error is not None or (state.snapshot and not state.from_cache)):
+            # after this turn of the event loop, in which the drawing reaches the panel
+            self._first_answer_armed = True
+            self._first_answer_timer.start(0)
 
     def _who_is_on_call(self, rows: tuple[OnCall, ...], now: datetime) -> dict[str, ScheduleOnCall]:
         """Who is on call by schedule. Thousands of rows are worked out on a worker thread: until that answer
