@@ -360,3 +360,35 @@ def test_a_first_answer_that_is_slow_holds_the_rest_of_the_start_up_only_for_a_w
     assert followed == ["pdtray\nLoading who is on call…"]
     assert app.refresh.state.snapshot is None
     demo.faults.latency = 0.0
+
+
+def test_the_early_icon_shows_the_cached_times_in_the_chosen_zone(qapp):
+    """The icon that goes up before the network stack reads the display zone from the settings (zoneinfo is
+    imported only then): the cached shift's end is shown in Tokyo time, not the machine's."""
+    from datetime import UTC
+    from zoneinfo import ZoneInfo
+
+    from builders import ref, row, user
+
+    from pdtray.app import cache
+    from pdtray.app.settings import Settings, save_settings
+    from pdtray.app.snapshot import Snapshot
+    from pdtray.oncall.shifts import my_shifts
+    from pdtray.ui.early_tray import show_cached_tray
+
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    end = now + timedelta(hours=3)
+    alice, me = user("Alice"), user("Demo")
+    settings = Settings(display_time_zone="Asia/Tokyo", watched_schedules=[ref("Platform Primary").id])
+    save_settings(settings)
+    snapshot = Snapshot(now, (row(alice, now - timedelta(hours=1), end),), my_shifts(me, [], now))
+    path = cache.cache_file(cache.location_of(settings, demo=False))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(cache.encode(snapshot, (), None))
+    early = show_cached_tray(demo=False)
+    try:
+        tokyo = end.astimezone(ZoneInfo("Asia/Tokyo"))
+        assert f"Platform Primary — Alice (L1), until {tokyo:%H:%M}" in early.tray.look.tooltip, early.tray.look.tooltip
+        assert f"{end.astimezone():%H:%M}" not in early.tray.look.tooltip.splitlines()[0]
+    finally:
+        early.tray.stop()

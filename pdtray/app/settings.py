@@ -14,7 +14,6 @@ from dataclasses import MISSING, asdict, dataclass, field, fields, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pdtray.app.atomic_file import write_atomically
 from pdtray.app.json_file import UnusableFileError, move_aside, read_json_object
@@ -101,6 +100,10 @@ def _zone(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError("must be a time zone name such as Europe/Berlin, or empty for local time")
     if value:
+        # imported here: zoneinfo reads sysconfig to find the zone files, 2 ms of every start that most people, in
+        # their machine's own zone, never use
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from pdtray.app import cache
 from pdtray.app.refresh_state import RefreshState
@@ -44,7 +43,11 @@ def show_cached_tray(*, demo: bool) -> EarlyTray:
         )
     menu = TrayMenu()
     tray = Tray(menu, variant=tray_variant(settings.tray_icons, dark=palette_is_dark()))
-    tz = ZoneInfo(settings.display_time_zone) if settings.display_time_zone else None
+    tz = None
+    if settings.display_time_zone:  # zoneinfo only then: its import costs 2 ms (see settings._zone)
+        from zoneinfo import ZoneInfo
+
+        tz = ZoneInfo(settings.display_time_zone)
     tray.render(tray_look(state, settings, datetime.now(UTC), tz))
     tray.show()
     return EarlyTray(menu, tray, loaded, path, state)
