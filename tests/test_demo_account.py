@@ -115,3 +115,22 @@ def test_size_knob_gives_three_hundred_schedules_and_about_nine_hundred_rows():
     assert len(rows) >= synthetic + 15
     # every fourth synthetic schedule is shift-based: 70 of 283, beside the base account's 3
     assert sum(s.shift_based for s in schedules) == 70 + 3
+
+
+def test_the_schedule_list_is_decoded_a_page_at_a_time_never_held_whole(monkeypatch):
+    """A large account's list was held whole as JSON before it was decoded: 2,000 schedules' dicts at once, the
+    start's largest peak of small objects, which stayed in the process's size. Each page is decoded as it comes."""
+    decoded: list[int] = []
+    original = queries._decode_schedules
+
+    def recording(raw):
+        decoded.append(len(raw))
+        return original(raw)
+
+    monkeypatch.setattr(queries, "_decode_schedules", recording)
+    with DemoServer(build_account(START, schedules=300)) as big:
+        schedules = run(_with(big, queries.schedules))
+    # 227 layer-based schedules in three pages of /schedules (100, 100, 27) and 73 shift-based ones in one of v3
+    assert sorted(decoded) == [27, 73, 100, 100]
+    assert len(schedules) == 300 == len({s.id for s in schedules})
+    assert [s.name.casefold() for s in schedules] == sorted(s.name.casefold() for s in schedules)

@@ -7,6 +7,7 @@ Each function makes the fewest requests that answer its question: "who is on cal
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, replace
@@ -65,21 +66,38 @@ async def schedules(client: PagerDutyClient, *, query: str | None = None) -> lis
     problem: TruncatedListError | None = None
     # both lists at once: their requests overlap within the token's few places
     answers = await asyncio.gather(
-        client.schedules(query=query), client.shift_schedules(query=query), return_exceptions=True
+        _decoded_schedules(client.schedule_pages(query=query)),
+        _decoded_schedules(client.shift_schedule_pages(query=query)),
+        return_exceptions=True,
     )
     for answer in answers:
         if isinstance(answer, TruncatedListError):
-            found += _decode_schedules(answer.partial)
+            found += answer.partial
             problem = answer
         elif isinstance(answer, BaseException):
             raise answer
-        elif len(answer) >= THREAD_DECODE_ROWS:
-            found += await off_the_loop(_decode_schedules, answer)
         else:
-            found += _decode_schedules(answer)
+            found += answer
     found.sort(key=lambda s: (s.name.casefold(), s.id))
     if problem is not None:
         raise TruncatedListError(str(problem), partial=found)  # type: ignore[arg-type]
+    return found
+
+
+async def _decoded_schedules(pages: AsyncIterator[list[dict[str, Any]]]) -> list[Schedule]:
+    """Each page decoded as it arrives, as the on-call rows are: a 2,000-schedule account's whole list held as
+    JSON before decoding was the start's largest peak of small objects (Python keeps an arena while any object in
+    it lives, so the peak stayed in the process's size). A truncated list raises with what was decoded."""
+    found: list[Schedule] = []
+    try:
+        async with contextlib.aclosing(pages):
+            async for page in pages:
+                if len(page) >= THREAD_DECODE_ROWS:
+                    found += await off_the_loop(_decode_schedules, page)
+                else:
+                    found += _decode_schedules(page)
+    except TruncatedListError as exc:
+        raise TruncatedListError(str(exc), partial=found) from None  # type: ignore[arg-type]
     return found
 
 

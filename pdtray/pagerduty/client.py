@@ -462,7 +462,11 @@ class PagerDutyClient:
         )
 
     async def schedules(self, *, query: str | None = None) -> list[Json]:
-        return await self._paginate("/schedules", "schedules", what="schedules", params={"query": query})
+        return await collect(self.schedule_pages(query=query))
+
+    def schedule_pages(self, *, query: str | None = None) -> AsyncIterator[list[Json]]:
+        """Layer-based schedules, a page at a time (``GET /schedules``)."""
+        return self.pages("/schedules", "schedules", what="schedules", params={"query": query})
 
     async def schedule(
         self,
@@ -496,7 +500,10 @@ class PagerDutyClient:
     async def shift_schedules(self, *, query: str | None = None) -> list[Json]:
         """Shift-based schedules (``GET /v3/schedules``), as bare references; /schedules lists only layer-based
         ones, and no endpoint lists both."""
-        return await self._paginate("/v3/schedules", "schedules", what="shift-based schedules", params={"query": query})
+        return await collect(self.shift_schedule_pages(query=query))
+
+    def shift_schedule_pages(self, *, query: str | None = None) -> AsyncIterator[list[Json]]:
+        return self.pages("/v3/schedules", "schedules", what="shift-based schedules", params={"query": query})
 
     async def shift_schedule(
         self,
