@@ -79,6 +79,9 @@ def _app_in_process():  # type: ignore[no-untyped-def]
     from pdtray.ui.pyside_feature_scan import scan_sources_cheaply
 
     scan_sources_cheaply()  # as run_tray does, before the tray's modules are imported
+    from pdtray.app.malloc_arenas import limit_malloc_arenas
+
+    limit_malloc_arenas()  # as run_tray does, before the worker threads
     from pdtray.ui.application import TrayApplication
 
     qapp = QApplication(sys.argv[:1])

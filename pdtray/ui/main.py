@@ -88,9 +88,11 @@ def run_tray(*, demo: bool = False) -> int:
 
     early = show_cached_tray(demo=demo)
     qapp.processEvents()  # the icon goes up now; the rest loads behind it
+    from pdtray.app.malloc_arenas import limit_malloc_arenas
     from pdtray.app.no_core_dumps import disable_core_dumps
 
     disable_core_dumps()  # before the controller reads the token; after the icon (its ctypes cost 3 ms there)
+    limit_malloc_arenas()  # before the worker threads, which would each keep a heap of their own
     from pdtray.app.log import open_file
 
     open_file()  # held until now (see log.setup)
