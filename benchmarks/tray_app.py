@@ -73,7 +73,6 @@ def rss_mb() -> float:
 def _app_in_process():  # type: ignore[no-untyped-def]
     import asyncio
 
-    import qasync
     from PySide6.QtWidgets import QApplication
 
     from pdtray.ui.pyside_feature_scan import scan_sources_cheaply
@@ -82,11 +81,12 @@ def _app_in_process():  # type: ignore[no-untyped-def]
     from pdtray.app.malloc_arenas import limit_malloc_arenas
 
     limit_malloc_arenas()  # as run_tray does, before the worker threads
+    from pdtray.app.event_loop import TrayEventLoop
     from pdtray.ui.application import TrayApplication
 
     qapp = QApplication(sys.argv[:1])
     qapp.setQuitOnLastWindowClosed(False)
-    loop = qasync.QEventLoop(qapp)
+    loop = TrayEventLoop(qapp)
     asyncio.set_event_loop(loop)
     return qapp, loop, TrayApplication(qapp)
 

@@ -130,9 +130,9 @@ def make_client(demo, sleeps):
 def session_qloop(qapp):
     """One qasync loop for the whole run, as the app has one: qasync does not cope with a second loop in the
     same process (its socket notifiers stop firing)."""
-    import qasync
+    from pdtray.app.event_loop import TrayEventLoop
 
-    loop = qasync.QEventLoop(qapp, already_running=True)
+    loop = TrayEventLoop(qapp, already_running=True)
     asyncio.events._set_running_loop(None)
     yield loop
     asyncio.events._set_running_loop(loop)

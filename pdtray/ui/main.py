@@ -107,11 +107,10 @@ def run_tray(*, demo: bool = False) -> int:
 
     import asyncio
 
-    import qasync
-
+    from pdtray.app.event_loop import TrayEventLoop
     from pdtray.ui.application import TrayApplication
 
-    loop = qasync.QEventLoop(qapp)
+    loop = TrayEventLoop(qapp)
     asyncio.set_event_loop(loop)
     controller = TrayApplication(qapp, demo=demo, early=early)
     instance.open_requested.connect(controller.open_popup)

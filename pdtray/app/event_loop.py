@@ -1,0 +1,106 @@
+"""The asyncio loop on Qt's event loop: qasync's, with timers dropped as soon as they are cancelled.
+
+qasync starts a Qt timer for every ``call_later`` and keeps the callback until that timer fires, cancelled or
+not (qasync issue #35). Every refresh arms timeouts it then cancels: httpx's per request (20 s) and the refresh's
+own deadline (150 s). While they wait to lapse they hold a handle, a context and a Qt timer each, about 0.5 KB: a
+thousand refreshes in a row left 11,000 of them, 5 MB, and what they freed afterwards stayed in the process's
+size. Here a cancelled timer is killed at once. Callbacks due now (``call_soon``) still go through qasync.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+import qasync
+from PySide6.QtCore import QObject, QTimerEvent
+
+#: Qt takes a timer's interval in milliseconds as a 32-bit int; a longer wait is armed again when this lapses
+LONGEST_MS = 2**31 - 1
+
+
+class _Timers(QObject):
+    """One Qt timer per waiting handle, killed when the handle is cancelled."""
+
+    def __init__(self, time: Callable[[], float]) -> None:
+        super().__init__()
+        self._time = time
+        self._ids: dict[asyncio.TimerHandle, int] = {}
+        self._handles: dict[int, asyncio.TimerHandle] = {}
+
+    @property
+    def count(self) -> int:
+        return len(self._handles)
+
+    def arm(self, handle: asyncio.TimerHandle, delay: float) -> None:
+        timer_id = self.startTimer(min(LONGEST_MS, max(0, round(delay * 1000))))
+        self._ids[handle] = timer_id
+        self._handles[timer_id] = handle
+
+    def drop(self, handle: asyncio.TimerHandle) -> None:
+        timer_id = self._ids.pop(handle, None)
+        if timer_id is not None:
+            del self._handles[timer_id]
+            self.killTimer(timer_id)
+
+    def stop(self) -> None:
+        for timer_id in self._handles:
+            self.killTimer(timer_id)
+        self._ids.clear()
+        self._handles.clear()
+
+    def timerEvent(self, event: QTimerEvent) -> None:
+        timer_id = event.timerId()
+        self.killTimer(timer_id)
+        handle = self._handles.pop(timer_id, None)
+        if handle is None:
+            return
+        del self._ids[handle]
+        if handle.cancelled():
+            return
+        left = handle.when() - self._time()
+        if left >= 0.001:  # a wait longer than Qt's longest interval, or a coarse timer a little early
+            self.arm(handle, left)
+        else:
+            handle._run()
+
+
+class TrayEventLoop(qasync.QEventLoop):  # type: ignore[misc]
+    """qasync's QEventLoop whose ``call_later`` and ``call_at`` return real TimerHandles: cancelling one kills its
+    Qt timer and lets go of its callback at once."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._waiting = _Timers(self.time)
+
+    @property
+    def timers_waiting(self) -> int:
+        """Timers armed and not yet fired or cancelled (for tests and benchmarks)."""
+        return self._waiting.count
+
+    def call_later(
+        self, delay: float, callback: Callable[..., object], *args: object, context: contextvars.Context | None = None
+    ) -> asyncio.Handle:
+        if delay <= 0:  # due now: qasync runs it on the next turn, and nothing is left waiting
+            return super().call_later(delay, callback, *args, context=context)  # type: ignore[no-any-return]
+        if inspect.iscoroutinefunction(callback) or inspect.iscoroutine(callback):
+            raise TypeError("coroutines cannot be used with call_later")
+        handle = asyncio.TimerHandle(self.time() + delay, callback, args, self, context=context)
+        handle._scheduled = True  # so that cancel() reports to _timer_handle_cancelled
+        self._waiting.arm(handle, delay)
+        return handle
+
+    def call_at(
+        self, when: float, callback: Callable[..., object], *args: object, context: contextvars.Context | None = None
+    ) -> asyncio.Handle:
+        return self.call_later(when - self.time(), callback, *args, context=context)
+
+    def _timer_handle_cancelled(self, handle: asyncio.TimerHandle) -> None:
+        self._waiting.drop(handle)
+
+    def close(self) -> None:
+        self._waiting.stop()
+        super().close()

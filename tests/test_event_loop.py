@@ -1,0 +1,66 @@
+"""The asyncio loop on Qt's: callbacks at their time, and cancelled timers let go of at once (qasync keeps them,
+with a Qt timer each, until they lapse: a thousand refreshes in a row held 11,000 of them)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from PySide6.QtCore import QAbstractEventDispatcher
+
+
+def _qt_timers(loop) -> int:
+    """Qt's own count of the timers the loop has armed: qasync's (for callbacks due now) and ours."""
+    dispatcher = QAbstractEventDispatcher.instance()
+    return sum(len(dispatcher.registeredTimers(o)) for o in (loop._timer, getattr(loop, "_waiting", loop._timer)))
+
+
+def test_cancelled_timeouts_leave_no_timer_behind(qtbot, qloop):
+    async def a_thousand_refreshes_with_their_timeouts() -> None:
+        for _ in range(1000):
+            await asyncio.wait_for(asyncio.sleep(0), 150)  # the refresh's deadline: armed, then cancelled
+            async with asyncio.timeout(20):  # httpx's per-request timeout, the same way
+                await asyncio.sleep(0)
+
+    before = _qt_timers(qloop)
+    task = asyncio.ensure_future(a_thousand_refreshes_with_their_timeouts())
+    qtbot.waitUntil(task.done, timeout=10_000)
+    task.result()
+    qtbot.wait(50)  # callbacks due now have run
+    assert _qt_timers(qloop) <= before
+    assert qloop.timers_waiting == 0
+
+
+def test_timers_fire_in_order_at_their_time_and_a_cancelled_one_never(qtbot, qloop):
+    fired: list[tuple[str, float]] = []
+    start = qloop.time()
+    qloop.call_later(0.15, lambda: fired.append(("later", qloop.time())))
+    qloop.call_at(start + 0.05, lambda: fired.append(("sooner", qloop.time())))
+    cancelled = qloop.call_later(0.1, lambda: fired.append(("cancelled", qloop.time())))
+    assert isinstance(cancelled, asyncio.TimerHandle) and cancelled.when() >= start + 0.1
+    cancelled.cancel()
+    assert qloop.timers_waiting == 2
+    qtbot.waitUntil(lambda: len(fired) == 2, timeout=2_000)
+    qtbot.wait(100)
+    assert [name for name, _ in fired] == ["sooner", "later"]
+    # never before the time asked for (Qt's coarse timers may come a little early: they are armed again)
+    assert fired[0][1] >= start + 0.05 and fired[1][1] >= start + 0.15
+    assert qloop.timers_waiting == 0
+
+
+def test_a_sleep_and_a_timeout_that_lapses_still_work(qtbot, qloop):
+    async def slow() -> str:
+        await asyncio.sleep(5)
+        return "too late"
+
+    async def run() -> str:
+        try:
+            return await asyncio.wait_for(slow(), 0.1)
+        except TimeoutError:
+            await asyncio.sleep(0.05)
+            return "timed out"
+
+    task = asyncio.ensure_future(run())
+    qtbot.waitUntil(task.done, timeout=2_000)
+    assert task.result() == "timed out"
+    qtbot.wait(20)
+    assert qloop.timers_waiting == 0
