@@ -101,6 +101,34 @@ def test_the_cache_encoded_a_slice_at_a_time_reads_back_the_same(tmp_path):
     assert loaded.snapshot == snapshot and loaded.schedules == schedules and loaded.schedules_at == NOW
 
 
+def test_the_cache_names_each_person_and_policy_once_and_reads_back_shared_objects(tmp_path):
+    """A large account's rows name a few people and policies thousands of times: the file lists each once and
+    the rows point at them, so reading it back parses small arrays rather than thousands of nested objects; the
+    rows read back share one object per person, policy and moment, as after a refresh."""
+    me, ann, bob = user("Me"), user("Ann"), user("Bob")
+    rows = tuple(
+        row(ann if i % 2 else bob, at(2, 11), at(2, 13), schedule=f"Schedule {i}", policy="Platform", level=1 + i % 3)
+        for i in range(600)
+    )
+    mine = MyShifts(me, (), (row(me, at(3, 9), at(3, 17), schedule="Schedule 1"),))
+    snapshot = Snapshot(taken_at=NOW, on_call_now=rows, mine=mine, incidents=())
+    path = tmp_path / "cache.json"
+    cache.save(path, snapshot, (), None)
+    written = json.loads(path.read_text())["snapshot"]
+    assert sorted(u[1] for u in written["users"]) == ["Ann", "Bob", "Me"]
+    assert len(written["refs"]) == 1 + 600  # the policy, and each schedule
+    assert all(isinstance(r, list) and len(r) == 6 for r in written["on_call_now"])
+    # about 115 bytes a row (its array, and its schedule's entry), against 330 as nested objects
+    nested = len(json.dumps([cache.row_to_json(r) for r in rows]))
+    assert len(path.read_bytes()) < nested / 2
+    loaded = cache.load(path).snapshot
+    assert loaded == snapshot
+    assert len({id(r.user) for r in loaded.on_call_now}) == 2
+    assert len({id(r.escalation_policy) for r in loaded.on_call_now}) == 1
+    assert len({id(r.start) for r in loaded.on_call_now} | {id(r.end) for r in loaded.on_call_now}) == 2
+    assert loaded.mine.user is not None and loaded.mine.upcoming[0].schedule == loaded.on_call_now[1].schedule
+
+
 def test_a_refresh_leaves_no_answer_for_the_collector(demo):
     """Full collections wait for quiet moments, so a refresh's answers must be freed by reference counting alone:
     none of them may be left in a reference cycle (httpx's answers were, with their bodies)."""

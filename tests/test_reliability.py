@@ -143,10 +143,33 @@ def test_1_the_command_line_says_an_uncertain_page_may_have_gone_through(capsys,
 DEEP = "[" * 50_000 + "]" * 50_000
 
 
+SNAPSHOT_NAMING = (
+    '{"format": 2, "schedules": [], "snapshot": {"taken_at": "2026-11-24T06:00:00Z", "users": [["PU", "Ann", '
+    '"ann@example.com", null, "UTC", false]], "refs": [["PP", "Platform", null]], "on_call_now": [[%s, 0, 1, null, '
+    'null, null]], "me": 0, "my_now": [], "my_upcoming": []}}'
+)
+
+
 @pytest.mark.parametrize(
     "content",
-    ["[]", '{"format": 1, "schedules": [1]}', '{"format": 1, "schedules": [], "snapshot": {"taken_at": 5}}', DEEP],
-    ids=["a list", "a wrong row", "a wrong type", "deeply nested"],
+    [
+        "[]",
+        '{"format": 2, "schedules": [1]}',
+        '{"format": 2, "schedules": [], "snapshot": {"taken_at": 5}}',
+        SNAPSHOT_NAMING % "1",
+        SNAPSHOT_NAMING % "-1",
+        SNAPSHOT_NAMING % "true",
+        DEEP,
+    ],
+    ids=[
+        "a list",
+        "a wrong row",
+        "a wrong type",
+        "a row naming nobody",
+        "a row naming from the end",
+        "a row naming by a bool",
+        "deeply nested",
+    ],
 )
 def test_2_a_cache_of_the_wrong_shape_is_moved_aside(tmp_path, content):
     path = tmp_path / "snapshot.json"

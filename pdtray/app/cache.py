@@ -27,7 +27,25 @@ from pdtray.oncall.incidents import Incident
 from pdtray.oncall.timestamps import parse_optional, parse_timestamp, to_iso
 
 log = logging.getLogger(__name__)
-FORMAT = 1
+#: 2: users and references listed once, rows and schedules as arrays. Format 1 wrote every row as nested objects:
+#: reading a 2,000-schedule account's 6,000 rows parsed 4 MB into some 10 MB of dicts at once, a peak the process
+#: kept (Python keeps an arena while any object in it lives). A cache of another format is ignored.
+FORMAT = 2
+#: the fields of a cached user, reference and schedule, in the order the file lists them
+USER_FIELDS = ("id", "name", "email", "html_url", "time_zone", "deleted")
+REF_FIELDS = ("id", "name", "html_url")
+SCHEDULE_FIELDS = (
+    "id",
+    "name",
+    "description",
+    "time_zone",
+    "html_url",
+    "member_ids",
+    "used_by_policies",
+    "calendar_url",
+    "kind",
+    "details_known",
+)
 
 
 @dataclass(frozen=True)
@@ -76,19 +94,64 @@ def row_to_json(r: OnCall) -> dict[str, Any]:
     }
 
 
-def _schedule(s: Schedule) -> dict[str, Any]:
-    return {
-        "id": s.id,
-        "name": s.name,
-        "description": s.description,
-        "time_zone": s.time_zone,
-        "html_url": s.html_url,
-        "member_ids": list(s.member_ids),
-        "used_by_policies": s.used_by_policies,
-        "calendar_url": s.calendar_url,
-        "kind": s.kind,
-        "details_known": s.details_known,
-    }
+def _schedule_fields(s: Schedule) -> list[Any]:
+    return [list(s.member_ids) if f == "member_ids" else getattr(s, f) for f in SCHEDULE_FIELDS]
+
+
+def _schedule_from(item: Sequence[Any]) -> Schedule:
+    fields = dict(zip(SCHEDULE_FIELDS, item, strict=True))
+    return Schedule(**{**fields, "member_ids": tuple(fields["member_ids"])})
+
+
+class _Tables:
+    """The users and references of a snapshot's rows, each written once; a row names them by their place."""
+
+    __slots__ = ("refs", "users")
+
+    def __init__(self) -> None:
+        self.users: dict[User, int] = {}
+        self.refs: dict[Ref, int] = {}
+
+    def user(self, user: User) -> int:
+        return self.users.setdefault(user, len(self.users))
+
+    def ref(self, ref: Ref | None) -> int | None:
+        return None if ref is None else self.refs.setdefault(ref, len(self.refs))
+
+    def row(self, r: OnCall) -> list[Any]:
+        """As the OnCall's fields, in their order; called for every row before the tables are written."""
+        policy = self.ref(r.escalation_policy)
+        return [self.user(r.user), policy, r.escalation_level, self.ref(r.schedule), to_iso(r.start), to_iso(r.end)]
+
+
+def _at(table: list[Any], index: Any) -> Any:
+    """A table's entry; an index that is not one (negative, a bool, a string) is a damaged file."""
+    if type(index) is not int or not 0 <= index < len(table):
+        raise IndexError(f"no entry {index!r} in a table of {len(table)}")
+    return table[index]
+
+
+def _rows_from(items: list[Any], users: list[User], refs: list[Ref], times: dict[Any, Any]) -> tuple[OnCall, ...]:
+    """``times``: each distinct timestamp of the file parsed once, one datetime shared by its rows."""
+
+    def when(text: Any) -> Any:
+        if text not in times:
+            times[text] = parse_optional(text)
+        return times[text]
+
+    rows = []
+    for user, policy, level, schedule, start, end in items:
+        rows.append(
+            OnCall(
+                user=_at(users, user),
+                escalation_policy=_at(refs, policy),
+                escalation_level=level,
+                schedule=None if schedule is None else _at(refs, schedule),
+                start=when(start),
+                end=when(end),
+            )
+        )
+    return tuple(rows)
 
 
 def row_from_json(d: dict[str, Any], shared: dict[Any, Any] | None = None) -> OnCall:
@@ -127,15 +190,21 @@ def save(path: Path, snapshot: Snapshot | None, schedules: tuple[Schedule, ...],
 
 def encode(snapshot: Snapshot | None, schedules: tuple[Schedule, ...], schedules_at: datetime | None) -> bytes:
     """The cache file's bytes: pure work, apart from the write (which may wait on the disk)."""
-    data: dict[str, Any] = {"format": FORMAT, "schedules": _EachAsJson(schedules, _schedule)}
+    data: dict[str, Any] = {"format": FORMAT, "schedules": _EachAsJson(schedules, _schedule_fields)}
     data["schedules_at"] = to_iso(schedules_at)
     if snapshot is not None:
+        tables = _Tables()
+        me = tables.user(snapshot.mine.user)
+        for row in snapshot.rows_known:  # the tables first: the file lists them before the rows
+            tables.row(row)
         data["snapshot"] = {
             "taken_at": to_iso(snapshot.taken_at),
-            "on_call_now": _EachAsJson(snapshot.on_call_now, row_to_json),
-            "me": _user(snapshot.mine.user),
-            "my_now": _EachAsJson(snapshot.mine.on_call_now, row_to_json),
-            "my_upcoming": _EachAsJson(snapshot.mine.upcoming, row_to_json),
+            "users": [[getattr(u, f) for f in USER_FIELDS] for u in tables.users],
+            "refs": [[getattr(r, f) for f in REF_FIELDS] for r in tables.refs],
+            "on_call_now": _EachAsJson(snapshot.on_call_now, tables.row),
+            "me": me,
+            "my_now": _EachAsJson(snapshot.mine.on_call_now, tables.row),
+            "my_upcoming": _EachAsJson(snapshot.mine.upcoming, tables.row),
             "complete": snapshot.complete,
         }
         if snapshot.incidents is not None:
@@ -180,18 +249,20 @@ def load(path: Path) -> CachedState | None:
         data = read_json_object(path)
         if data is None or data.get("format") != FORMAT:
             return None
-        schedules = tuple(Schedule(**{**s, "member_ids": tuple(s["member_ids"])}) for s in data["schedules"])
+        schedules = tuple(_schedule_from(s) for s in data["schedules"])
         snapshot = None
         if "snapshot" in data:
             raw = data["snapshot"]
-            shared: dict[Any, Any] = {}
+            users = [User(**dict(zip(USER_FIELDS, u, strict=True))) for u in raw["users"]]
+            refs = [Ref(**dict(zip(REF_FIELDS, r, strict=True))) for r in raw["refs"]]
+            times: dict[Any, Any] = {}
             snapshot = Snapshot(
                 taken_at=parse_timestamp(raw["taken_at"]),
-                on_call_now=tuple(row_from_json(r, shared) for r in raw["on_call_now"]),
+                on_call_now=_rows_from(raw["on_call_now"], users, refs, times),
                 mine=MyShifts(
-                    user=User(**raw["me"]),
-                    on_call_now=tuple(row_from_json(r, shared) for r in raw["my_now"]),
-                    upcoming=tuple(row_from_json(r, shared) for r in raw["my_upcoming"]),
+                    user=_at(users, raw["me"]),
+                    on_call_now=_rows_from(raw["my_now"], users, refs, times),
+                    upcoming=_rows_from(raw["my_upcoming"], users, refs, times),
                 ),
                 incidents=tuple(incident_from_json(i) for i in raw["incidents"]) if "incidents" in raw else None,
                 incidents_at=parse_optional(raw.get("incidents_at")),
