@@ -42,8 +42,10 @@ def test_timers_fire_in_order_at_their_time_and_a_cancelled_one_never(qtbot, qlo
     qtbot.waitUntil(lambda: len(fired) == 2, timeout=2_000)
     qtbot.wait(100)
     assert [name for name, _ in fired] == ["sooner", "later"]
-    # never before the time asked for (Qt's coarse timers may come a little early: they are armed again)
-    assert fired[0][1] >= start + 0.05 and fired[1][1] >= start + 0.15
+    # never before the time asked for, to Qt's resolution of a millisecond (a coarse timer may come up to 5 %
+    # early: 7 ms on these 150; it is armed again for the rest)
+    resolution = 0.001
+    assert fired[0][1] >= start + 0.05 - resolution and fired[1][1] >= start + 0.15 - resolution
     assert qloop.timers_waiting == 0
 
 

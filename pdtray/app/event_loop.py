@@ -20,6 +20,9 @@ from PySide6.QtCore import QObject, QTimerEvent
 
 #: Qt takes a timer's interval in milliseconds as a 32-bit int; a longer wait is armed again when this lapses
 LONGEST_MS = 2**31 - 1
+#: Qt's timers count whole milliseconds: a callback due within one runs now (asyncio's own loop allows its clock's
+#: resolution the same way)
+RESOLUTION = 0.001
 
 
 class _Timers(QObject):
@@ -62,7 +65,7 @@ class _Timers(QObject):
         if handle.cancelled():
             return
         left = handle.when() - self._time()
-        if left >= 0.001:  # a wait longer than Qt's longest interval, or a coarse timer a little early
+        if left >= RESOLUTION:  # a wait longer than Qt's longest interval, or a coarse timer a little early
             self.arm(handle, left)
         else:
             handle._run()
