@@ -134,3 +134,23 @@ def test_the_schedule_list_is_decoded_a_page_at_a_time_never_held_whole(monkeypa
     assert sorted(decoded) == [27, 73, 100, 100]
     assert len(schedules) == 300 == len({s.id for s in schedules})
     assert [s.name.casefold() for s in schedules] == sorted(s.name.casefold() for s in schedules)
+
+
+def test_a_refresh_of_unchanged_data_holds_no_second_copy_of_it():
+    """While a new answer replaces the last one both live: its users, references and schedules equal to the
+    last one's are those objects, so a large account is not held twice (the first copy's holes would stay in the
+    process's size). What changed is new, and the answer equals one read from scratch."""
+    with DemoServer(build_account(START, schedules=300)) as big:
+        first = run(_with(big, queries.full_refresh, START))
+        listed = run(_with(big, queries.schedules))
+        again = run(_with(big, queries.full_refresh, START, previous=first))
+        relisted = run(_with(big, queries.schedules, known=listed[:100]))
+        scratch = run(_with(big, queries.full_refresh, START))
+    assert again == scratch
+    held = {id(o) for row in first.on_call_now for o in (row.user, row.escalation_policy, row.schedule)}
+    reused = [o for row in again.on_call_now for o in (row.user, row.escalation_policy, row.schedule) if o]
+    assert len(reused) > 2_500 and all(id(o) in held for o in reused)
+    # none of a refresh from scratch, which shares only within its own answer
+    assert not any(id(o) in held for row in scratch.on_call_now for o in (row.user, row.escalation_policy))
+    assert relisted == listed
+    assert [s is k for s, k in zip(relisted, listed, strict=True)].count(True) == 100  # the known ones only

@@ -58,16 +58,20 @@ def invalid_answer(what: str, exc: DecodeError) -> InvalidResponseError:
     return InvalidResponseError(f"PagerDuty's answer for {what} contained {exc}, which pdtray cannot use.")
 
 
-async def schedules(client: PagerDutyClient, *, query: str | None = None) -> list[Schedule]:
+async def schedules(
+    client: PagerDutyClient, *, query: str | None = None, known: Iterable[Schedule] = ()
+) -> list[Schedule]:
     """The account's schedules of both kinds, by name: PagerDuty lists layer-based ones at /schedules and
     shift-based ones at /v3/schedules, and no endpoint lists both. A list cut short (PagerDuty's offset cap)
-    raises TruncatedListError with every decoded schedule that did arrive in ``partial``."""
+    raises TruncatedListError with every decoded schedule that did arrive in ``partial``. A schedule equal to
+    one of ``known`` (the list this one replaces) is that object: an unchanged list is not held twice."""
     found: list[Schedule] = []
     problem: TruncatedListError | None = None
+    same = {s: s for s in known}
     # both lists at once: their requests overlap within the token's few places
     answers = await asyncio.gather(
-        _decoded_schedules(client.schedule_pages(query=query)),
-        _decoded_schedules(client.shift_schedule_pages(query=query)),
+        _decoded_schedules(client.schedule_pages(query=query), same),
+        _decoded_schedules(client.shift_schedule_pages(query=query), same),
         return_exceptions=True,
     )
     for answer in answers:
@@ -84,7 +88,9 @@ async def schedules(client: PagerDutyClient, *, query: str | None = None) -> lis
     return found
 
 
-async def _decoded_schedules(pages: AsyncIterator[list[dict[str, Any]]]) -> list[Schedule]:
+async def _decoded_schedules(
+    pages: AsyncIterator[list[dict[str, Any]]], same: dict[Schedule, Schedule]
+) -> list[Schedule]:
     """Each page decoded as it arrives, as the on-call rows are: a 2,000-schedule account's whole list held as
     JSON before decoding was the start's largest peak of small objects (Python keeps an arena while any object in
     it lives, so the peak stayed in the process's size). A truncated list raises with what was decoded."""
@@ -93,9 +99,10 @@ async def _decoded_schedules(pages: AsyncIterator[list[dict[str, Any]]]) -> list
         async with contextlib.aclosing(pages):
             async for page in pages:
                 if len(page) >= THREAD_DECODE_ROWS:
-                    found += await off_the_loop(_decode_schedules, page)
+                    decoded = await off_the_loop(_decode_schedules, page)
                 else:
-                    found += _decode_schedules(page)
+                    decoded = _decode_schedules(page)
+                found += [same.get(s, s) for s in decoded]
     except TruncatedListError as exc:
         raise TruncatedListError(str(exc), partial=found) from None  # type: ignore[arg-type]
     return found
@@ -164,11 +171,14 @@ async def schedule_window(
         raise invalid_answer(what, exc) from None
 
 
-async def decoded_oncalls(pages: AsyncIterator[list[dict[str, Any]]], what: str) -> list[OnCall]:
+async def decoded_oncalls(
+    pages: AsyncIterator[list[dict[str, Any]]], what: str, shared: dict[object, object] | None = None
+) -> list[OnCall]:
     """Decodes each page as it arrives, on a worker thread: the UI thread then holds the interpreter for at most
-    a switch interval (5 ms) at a time while a large account's rows are decoded, instead of the whole page."""
+    a switch interval (5 ms) at a time while a large account's rows are decoded, instead of the whole page.
+    ``shared``: users and references already held (the last answer's): equal ones of this answer are those."""
     rows: list[OnCall] = []
-    shared: dict[object, object] = {}  # equal users, references and times of all pages: one object each
+    shared = {} if shared is None else shared  # equal users and references of all pages: one object each
     try:
         async for page in pages:
             if len(page) >= THREAD_DECODE_ROWS:
@@ -180,11 +190,17 @@ async def decoded_oncalls(pages: AsyncIterator[list[dict[str, Any]]], what: str)
     return rows
 
 
-async def on_call_now(client: PagerDutyClient, now: datetime, *, schedule_ids: Iterable[str] = ()) -> list[OnCall]:
+async def on_call_now(
+    client: PagerDutyClient,
+    now: datetime,
+    *,
+    schedule_ids: Iterable[str] = (),
+    shared: dict[object, object] | None = None,
+) -> list[OnCall]:
     """Everyone on call at ``now``, every level, in one paginated query."""
     since, until = now_window(now)
     pages = client.oncall_pages(since=since, until=until, schedule_ids=schedule_ids, include_users=True)
-    return await _active(await decoded_oncalls(pages, "on-call entries"), now)
+    return await _active(await decoded_oncalls(pages, "on-call entries", shared), now)
 
 
 async def _active(rows: list[OnCall], now: datetime) -> list[OnCall]:
@@ -195,7 +211,7 @@ async def _active(rows: list[OnCall], now: datetime) -> list[OnCall]:
 
 
 async def on_call_now_at_least_for(
-    client: PagerDutyClient, now: datetime, watched: Iterable[str]
+    client: PagerDutyClient, now: datetime, watched: Iterable[str], shared: dict[object, object] | None = None
 ) -> tuple[list[OnCall], bool]:
     """Everyone on call now, and whether that is everyone.
 
@@ -203,7 +219,7 @@ async def on_call_now_at_least_for(
     did arrive are kept, the watched schedules are asked for by ID (so that none of them is silently missing), and
     the answer says it is incomplete."""
     try:
-        return await on_call_now(client, now), True
+        return await on_call_now(client, now, shared=shared), True
     except TruncatedListError as exc:
         log.warning("%s", exc)
         try:
@@ -211,7 +227,7 @@ async def on_call_now_at_least_for(
         except DecodeError as bad:
             raise invalid_answer("on-call entries", bad) from None
     wanted = list(dict.fromkeys(watched))
-    extra = await on_call_now(client, now, schedule_ids=wanted) if wanted else []
+    extra = await on_call_now(client, now, schedule_ids=wanted, shared=shared) if wanted else []
     return await _active([*partial, *extra], now), False
 
 
@@ -285,16 +301,23 @@ async def my_incidents(client: PagerDutyClient, user: User) -> list[Incident]:
 
 
 async def full_refresh(
-    client: PagerDutyClient, now: datetime, *, user: User | None = None, watched: Iterable[str] = ()
+    client: PagerDutyClient,
+    now: datetime,
+    *,
+    user: User | None = None,
+    watched: Iterable[str] = (),
+    previous: Snapshot | None = None,
 ) -> Snapshot:
-    """What the tray needs every poll. Pass ``user`` once known: who "me" is does not change between polls.
+    """What the tray needs every poll. Pass ``user`` once known: who "me" is does not change between polls, and
+    ``previous``, the answer this one replaces: its users and references are reused for equal ones.
 
     The queries do not depend on one another once "me" is known, so they run together (the client keeps a few
     requests in flight per token): a refresh costs the round trips of its longest query, not of all of them. A
     failure of the incidents (a token without access to incidents, say) leaves the on-call answer standing: the
     snapshot then says it does not know them."""
+    shared = previous.shared_objects() if previous is not None else None
     (rows, complete), (mine, incidents) = await asyncio.gather(
-        on_call_now_at_least_for(client, now, watched), _mine_and_incidents(client, now, user)
+        on_call_now_at_least_for(client, now, watched, shared), _mine_and_incidents(client, now, user)
     )
     return Snapshot(taken_at=now, on_call_now=tuple(rows), mine=mine, incidents=incidents, complete=complete)
 
@@ -310,11 +333,12 @@ async def refresh_of_schedules(
     keeping the other schedules' rows from ``previous``: a large account between two whole reads. The IDs go out
     a hundred to a request, the requests together."""
     chunks = [schedule_ids[at : at + IDS_PER_REQUEST] for at in range(0, len(schedule_ids), IDS_PER_REQUEST)]
+    shared = previous.shared_objects()
 
     async def rows_of(chunk: list[str]) -> list[OnCall]:
         since, until = now_window(now)
         pages = client.oncall_pages(since=since, until=until, schedule_ids=chunk, include_users=True)
-        return await decoded_oncalls(pages, "on-call entries")
+        return await decoded_oncalls(pages, "on-call entries", shared)
 
     *answers, (mine, incidents) = await asyncio.gather(
         *(rows_of(chunk) for chunk in chunks), _mine_and_incidents(client, now, user)

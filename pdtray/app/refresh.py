@@ -221,7 +221,7 @@ class RefreshService(QObject):
             # Who is on call first: the tooltip can show it before the (rarely changing) schedule list arrives.
             try:
                 if part is None:
-                    asked = queries.full_refresh(client, now, user=self._me, watched=self._watched())
+                    asked = queries.full_refresh(client, now, user=self._me, watched=self._watched(), previous=previous)
                 else:
                     assert previous is not None and self._me is not None  # (a part needs both: _part_to_read)
                     asked = queries.refresh_of_schedules(client, now, previous, part, user=self._me)
@@ -241,7 +241,7 @@ class RefreshService(QObject):
             if self._want_schedules or stale_list:
                 self._publish(snapshot=snapshot, error=None, from_cache=False)
                 try:
-                    schedules = tuple(await queries.schedules(client))
+                    schedules = tuple(await queries.schedules(client, known=self.state.schedules))
                 except TruncatedListError as exc:
                     log.warning("%s", exc)
                     schedules = tuple(exc.partial)  # type: ignore[arg-type]
