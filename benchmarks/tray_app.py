@@ -30,7 +30,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-BARE = """
+#: a bare tray: QApplication and QSystemTrayIcon, shown
+TRAY = """
 import os, sys, time
 t0 = float(os.environ["BENCH_T0"])
 from PySide6.QtGui import QIcon
@@ -40,23 +41,17 @@ tray = QSystemTrayIcon(QIcon(os.environ["BENCH_ICON"]))
 tray.setToolTip("bare")
 tray.show()
 app.processEvents()
+"""
+READY = """
 print("READY", time.time() - t0, flush=True)
 """
+BARE = TRAY + READY
 
 #: what any tray on this stack does before its first data, and no more: the bare tray, then asyncio, qasync, httpx
 #: and the trust store, and the same two round trips as pdtray's first refresh (who I am and who is on call; then
 #: my shifts and incidents), each answer parsed. Not pdtray's code: the floor its cold start stands on.
-FLOOR = """
-import asyncio, os, sys, time
-t0 = float(os.environ["BENCH_T0"])
-from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QSystemTrayIcon
-app = QApplication(sys.argv[:1])
-tray = QSystemTrayIcon(QIcon(os.environ["BENCH_ICON"]))
-tray.setToolTip("loading")
-tray.show()
-app.processEvents()
-import ssl
+FIRST_ANSWER = """
+import asyncio, ssl
 from datetime import datetime, timedelta, timezone
 import httpx, qasync, truststore
 loop = qasync.QEventLoop(app)
@@ -81,8 +76,8 @@ async def first_answer():
 count = loop.run_until_complete(first_answer())
 tray.setToolTip(f"{count} rows")
 app.processEvents()
-print("READY", time.time() - t0, flush=True)
 """
+FLOOR = TRAY + FIRST_ANSWER + READY
 
 
 def verdict(ok: bool) -> str:
