@@ -6,7 +6,6 @@ data: never the token. A cache that cannot be read is ignored, not trusted: it i
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -18,7 +17,7 @@ from typing import Any
 
 from pdtray.app.atomic_file import write_atomically
 from pdtray.app.json_file import SHAPE_ERRORS, UnusableFileError, move_aside, read_json_object
-from pdtray.app.paths import cache_dir
+from pdtray.app.paths import cache_dir, name_digest
 from pdtray.app.settings import Settings
 from pdtray.app.snapshot import Snapshot
 from pdtray.oncall import MyShifts, OnCall, Ref, Schedule, User
@@ -64,8 +63,7 @@ def location_of(settings: Settings, *, demo: bool) -> str:
 
 def cache_file(location: str, directory: Path | None = None) -> Path:
     """``location`` is "demo" or the account's base URL/region; hashed so the file name says nothing about it."""
-    digest = hashlib.sha256(location.encode()).hexdigest()[:16]
-    return (directory or cache_dir()) / f"snapshot-{digest}.json"
+    return (directory or cache_dir()) / f"snapshot-{name_digest(location)}.json"
 
 
 def _user(u: User) -> dict[str, Any]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import getpass
-import hashlib
 import logging
 import os
 import sys
@@ -24,6 +23,7 @@ if TYPE_CHECKING:
     from PySide6.QtNetwork import QLocalSocket
 
 from pdtray import APP_NAME
+from pdtray.app.paths import name_digest
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def server_name(config_dir: Path, platform: str = sys.platform) -> str:
         user = getpass.getuser()
     except (KeyError, OSError):  # no passwd entry in some containers
         user = "user"
-    digest = hashlib.sha256(str(config_dir.resolve()).encode()).hexdigest()[:12]
+    digest = name_digest(str(config_dir.resolve()))
     if platform == "win32":
         return f"{APP_NAME}-{user}-{digest}"
     base = os.environ.get("XDG_RUNTIME_DIR") or os.environ.get("TMPDIR")
