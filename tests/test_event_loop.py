@@ -66,3 +66,18 @@ def test_a_sleep_and_a_timeout_that_lapses_still_work(qtbot, qloop):
     assert task.result() == "timed out"
     qtbot.wait(20)
     assert qloop.timers_waiting == 0
+
+
+def test_two_timers_alike_are_still_two(qtbot, qloop):
+    """asyncio's TimerHandles compare equal when their time and callback are: cancelling one of two such timers
+    must leave the other to fire."""
+    fired: list[int] = []
+    when = qloop.time() + 0.05
+    first = qloop.call_at(when, fired.append, 1)
+    second = qloop.call_at(when, fired.append, 1)
+    assert first == second and first is not second
+    first.cancel()
+    qtbot.waitUntil(lambda: fired == [1], timeout=2_000)
+    qtbot.wait(100)
+    assert fired == [1] and qloop.timers_waiting == 0
+    second.cancel()  # after it ran: nothing to do, and no other timer is touched

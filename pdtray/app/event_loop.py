@@ -25,44 +25,44 @@ LONGEST_MS = 2**31 - 1
 RESOLUTION = 0.001
 
 
+class _TimerHandle(asyncio.TimerHandle):
+    """asyncio's TimerHandle, with the Qt timer that runs it. (TimerHandles compare equal by time and callback, so
+    two of them cannot be told apart as keys: each carries its timer's ID instead.)"""
+
+    __slots__ = ("_timer_id",)
+
+
 class _Timers(QObject):
     """One Qt timer per waiting handle, killed when the handle is cancelled."""
 
     def __init__(self, time: Callable[[], float]) -> None:
         super().__init__()
         self._time = time
-        self._ids: dict[asyncio.TimerHandle, int] = {}
-        self._handles: dict[int, asyncio.TimerHandle] = {}
+        self._handles: dict[int, _TimerHandle] = {}
 
     @property
     def count(self) -> int:
         return len(self._handles)
 
-    def arm(self, handle: asyncio.TimerHandle, delay: float) -> None:
-        timer_id = self.startTimer(min(LONGEST_MS, max(0, round(delay * 1000))))
-        self._ids[handle] = timer_id
-        self._handles[timer_id] = handle
+    def arm(self, handle: _TimerHandle, delay: float) -> None:
+        handle._timer_id = self.startTimer(min(LONGEST_MS, max(0, round(delay * 1000))))
+        self._handles[handle._timer_id] = handle
 
-    def drop(self, handle: asyncio.TimerHandle) -> None:
-        timer_id = self._ids.pop(handle, None)
-        if timer_id is not None:
-            del self._handles[timer_id]
-            self.killTimer(timer_id)
+    def drop(self, handle: _TimerHandle) -> None:
+        if self._handles.get(handle._timer_id) is handle:  # not yet fired (a fired one's ID may be another's now)
+            del self._handles[handle._timer_id]
+            self.killTimer(handle._timer_id)
 
     def stop(self) -> None:
         for timer_id in self._handles:
             self.killTimer(timer_id)
-        self._ids.clear()
         self._handles.clear()
 
     def timerEvent(self, event: QTimerEvent) -> None:
         timer_id = event.timerId()
         self.killTimer(timer_id)
         handle = self._handles.pop(timer_id, None)
-        if handle is None:
-            return
-        del self._ids[handle]
-        if handle.cancelled():
+        if handle is None or handle.cancelled():
             return
         left = handle.when() - self._time()
         if left >= RESOLUTION:  # a wait longer than Qt's longest interval, or a coarse timer a little early
@@ -87,22 +87,24 @@ class TrayEventLoop(qasync.QEventLoop):  # type: ignore[misc]
     def call_later(
         self, delay: float, callback: Callable[..., object], *args: object, context: contextvars.Context | None = None
     ) -> asyncio.Handle:
-        if delay <= 0:  # due now: qasync runs it on the next turn, and nothing is left waiting
-            return super().call_later(delay, callback, *args, context=context)  # type: ignore[no-any-return]
-        if inspect.iscoroutinefunction(callback) or inspect.iscoroutine(callback):
-            raise TypeError("coroutines cannot be used with call_later")
-        handle = asyncio.TimerHandle(self.time() + delay, callback, args, self, context=context)
-        handle._scheduled = True  # so that cancel() reports to _timer_handle_cancelled
-        self._waiting.arm(handle, delay)
-        return handle
+        return self.call_at(self.time() + delay, callback, *args, context=context)
 
     def call_at(
         self, when: float, callback: Callable[..., object], *args: object, context: contextvars.Context | None = None
     ) -> asyncio.Handle:
-        return self.call_later(when - self.time(), callback, *args, context=context)
+        delay = when - self.time()
+        if delay <= 0:  # due now: qasync runs it on the next turn, and nothing is left waiting
+            return super().call_later(0, callback, *args, context=context)  # type: ignore[no-any-return]
+        if inspect.iscoroutinefunction(callback) or inspect.iscoroutine(callback):
+            raise TypeError("coroutines cannot be used with call_at or call_later")
+        handle = _TimerHandle(when, callback, args, self, context=context)
+        handle._scheduled = True  # so that cancel() reports to _timer_handle_cancelled
+        self._waiting.arm(handle, delay)
+        return handle
 
     def _timer_handle_cancelled(self, handle: asyncio.TimerHandle) -> None:
-        self._waiting.drop(handle)
+        if isinstance(handle, _TimerHandle):
+            self._waiting.drop(handle)
 
     def close(self) -> None:
         self._waiting.stop()
