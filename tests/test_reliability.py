@@ -159,6 +159,7 @@ SNAPSHOT_NAMING = (
         SNAPSHOT_NAMING % "1",
         SNAPSHOT_NAMING % "-1",
         SNAPSHOT_NAMING % "true",
+        '{"format": 2, "schedules": [["PS1", 7, "", "UTC", null, [], true, null, "layer", true]]}',
         DEEP,
     ],
     ids=[
@@ -168,6 +169,7 @@ SNAPSHOT_NAMING = (
         "a row naming nobody",
         "a row naming from the end",
         "a row naming by a bool",
+        "a schedule named by a number",
         "deeply nested",
     ],
 )

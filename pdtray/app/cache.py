@@ -98,7 +98,11 @@ def _schedule_fields(s: Schedule) -> list[Any]:
 
 def _schedule_from(item: Sequence[Any]) -> Schedule:
     fields = dict(zip(SCHEDULE_FIELDS, item, strict=True))
-    return Schedule(**{**fields, "member_ids": tuple(fields["member_ids"])})
+    schedule = Schedule(**{**fields, "member_ids": tuple(fields["member_ids"])})
+    # dataclasses take any value: a name that is a number would only fail later, sorting or drawing the list
+    if not all(isinstance(value, str) for value in (schedule.id, schedule.name, schedule.time_zone, schedule.kind)):
+        raise TypeError("a schedule of the wrong shape")
+    return schedule
 
 
 class _Tables:
