@@ -334,13 +334,13 @@ def test_my_upcoming_shift_on_a_shift_based_schedule_comes_through_oncalls(story
 # -- changes over HTTP against a live demo (PagerDuty refuses changes in the past) ---------------------------------
 
 
-def _timeline_now(demo, name: str):
+def _timeline_now(demo, name: str, hours: int = 24):
     schedule = demo.account.shift_schedule_by_name(name)
 
     async def go(client):
         now = datetime.now(UTC)
         me = await queries.me(client)
-        return now, me, await queries.timeline(client, schedule.id, now, kind=SHIFT_BASED)
+        return now, me, await queries.timeline(client, schedule.id, now, hours=hours, kind=SHIFT_BASED)
 
     return run(_with(demo, go))
 
@@ -365,7 +365,9 @@ def test_adding_a_responder_and_covering_a_gap_make_custom_shifts(demo):
     run(_with(demo, actions.take_shift, timeline, me, shift_to_take(timeline, me, now, extra=True)))
     _, _, after = _timeline_now(demo, "Platform Shifts")
     assert [p.id for p in after.current.people if p.id != me.id] == before  # nobody taken off call
-    now, me, frontend = _timeline_now(demo, "Frontend Shifts")
+    # the empty turn starts at the next 09:00 in Berlin and Grace covers its first six hours: its gap begins 6 to 30
+    # hours from now (a 24 h timeline started between 09:00 and 15:00 Berlin time has none), two days always show it
+    now, me, frontend = _timeline_now(demo, "Frontend Shifts", hours=48)
     gap = next(e for e in frontend.entries if e.is_gap)
     run(_with(demo, actions.take_shift, frontend, me, shift_to_take(frontend, me, now, at=gap.start)))
     schedule = demo.account.shift_schedule_by_name("Frontend Shifts")
