@@ -120,8 +120,14 @@ class _Tables:
     def ref(self, ref: Ref | None) -> int | None:
         return None if ref is None else self.refs.setdefault(ref, len(self.refs))
 
+    def note(self, r: OnCall) -> None:
+        """Lists the row's user and references: every row is noted before the tables are written."""
+        self.user(r.user)
+        self.ref(r.escalation_policy)
+        self.ref(r.schedule)
+
     def row(self, r: OnCall) -> list[Any]:
-        """As the OnCall's fields, in their order; called for every row before the tables are written."""
+        """As the OnCall's fields, in their order."""
         policy = self.ref(r.escalation_policy)
         return [self.user(r.user), policy, r.escalation_level, self.ref(r.schedule), to_iso(r.start), to_iso(r.end)]
 
@@ -198,7 +204,7 @@ def encode(snapshot: Snapshot | None, schedules: tuple[Schedule, ...], schedules
         tables = _Tables()
         me = tables.user(snapshot.mine.user)
         for row in snapshot.rows_known:  # the tables first: the file lists them before the rows
-            tables.row(row)
+            tables.note(row)
         data["snapshot"] = {
             "taken_at": to_iso(snapshot.taken_at),
             "users": [[getattr(u, f) for f in USER_FIELDS] for u in tables.users],

@@ -9,10 +9,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pdtray.app.blocking import off_the_loop
 from pdtray.app.snapshot import Snapshot
@@ -52,6 +52,17 @@ THREAD_DECODE_ROWS = 25
 
 if TYPE_CHECKING:
     from pdtray.pagerduty.client import PagerDutyClient
+
+T = TypeVar("T")
+
+
+async def _off_the_loop_if_many(count: int, work: Callable[..., T], *args: Any) -> T:
+    """``work(*args)``, over ``count`` items, on a worker thread when they are THREAD_DECODE_ROWS or more: the UI
+    thread then keeps its frames while a large account's pages are decoded and sorted; a few items cost less than
+    the hand-over."""
+    if count >= THREAD_DECODE_ROWS:
+        return await off_the_loop(work, *args)
+    return work(*args)
 
 
 def invalid_answer(what: str, exc: DecodeError) -> InvalidResponseError:
@@ -98,10 +109,7 @@ async def _decoded_schedules(
     try:
         async with contextlib.aclosing(pages):
             async for page in pages:
-                if len(page) >= THREAD_DECODE_ROWS:
-                    decoded = await off_the_loop(_decode_schedules, page)
-                else:
-                    decoded = _decode_schedules(page)
+                decoded = await _off_the_loop_if_many(len(page), _decode_schedules, page)
                 found += [same.get(s, s) for s in decoded]
     except TruncatedListError as exc:
         raise TruncatedListError(str(exc), partial=found) from None  # type: ignore[arg-type]
@@ -181,10 +189,7 @@ async def decoded_oncalls(
     shared = {} if shared is None else shared  # equal users and references of all pages: one object each
     try:
         async for page in pages:
-            if len(page) >= THREAD_DECODE_ROWS:
-                rows.extend(await off_the_loop(decode_oncalls, page, shared))
-            else:
-                rows.extend(decode_oncalls(page, shared))
+            rows.extend(await _off_the_loop_if_many(len(page), decode_oncalls, page, shared))
     except DecodeError as exc:
         raise invalid_answer(what, exc) from None
     return rows
@@ -205,9 +210,7 @@ async def on_call_now(
 
 async def _active(rows: list[OnCall], now: datetime) -> list[OnCall]:
     """Sorting a large account's rows (6,000 for 2,000 schedules: 27 ms) is done off the UI thread too."""
-    if len(rows) >= THREAD_DECODE_ROWS:
-        return await off_the_loop(active_rows, rows, now)
-    return active_rows(rows, now)
+    return await _off_the_loop_if_many(len(rows), active_rows, rows, now)
 
 
 async def on_call_now_at_least_for(
@@ -358,9 +361,7 @@ async def refresh_of_schedules(
 async def _shared_of(previous: Snapshot) -> dict[object, object]:
     """A large answer's shared objects are gathered on a worker thread: hashing 6,000 rows' users and references
     took 4 ms of the UI thread at the start of each of a large account's refreshes."""
-    if len(previous.on_call_now) >= THREAD_DECODE_ROWS:
-        return await off_the_loop(previous.shared_objects)
-    return previous.shared_objects()
+    return await _off_the_loop_if_many(len(previous.on_call_now), previous.shared_objects)
 
 
 async def _mine_and_incidents(
