@@ -18,11 +18,13 @@ from pdtray.demo.account import build_account
 from pdtray.demo.faults import Canned
 from pdtray.demo.shift_schedules import ShiftEvent, occurrences
 from pdtray.oncall import OnCall, Ref, Schedule, User, build_timeline, by_schedule
-from pdtray.oncall.decode import decode_assignments, decode_schedule
-from pdtray.oncall.models import LAYER_BASED, SHIFT_BASED, ShiftSource
+from pdtray.oncall.decode import decode_schedule
+from pdtray.oncall.decode_shifts import decode_assignments
+from pdtray.oncall.models import LAYER_BASED, SHIFT_BASED
 from pdtray.oncall.summary import schedule_line
 from pdtray.oncall.take_shift import ADD_RESPONDER, COVER_GAP, TAKE_OVER, NothingToTake, shift_to_take
 from pdtray.oncall.timeline import lane_layout
+from pdtray.oncall.timeline_models import ShiftSource
 from pdtray.pagerduty import NotFoundError
 
 UTC_DAY = datetime(2026, 11, 22, tzinfo=UTC)

@@ -26,7 +26,6 @@ from pdtray.oncall import (
     active_rows,
     build_timeline,
     decode_oncalls,
-    decode_rendered_entries,
     decode_schedule,
     decode_user,
     my_shifts,
@@ -34,9 +33,15 @@ from pdtray.oncall import (
     shifts_window,
     timeline_window,
 )
-from pdtray.oncall.decode import assignment_user_ids, coverage_percentage, decode_assignments
+from pdtray.oncall.decode_shifts import (
+    assignment_user_ids,
+    coverage_percentage,
+    decode_assignments,
+    decode_rendered_entries,
+)
 from pdtray.oncall.incidents import OPEN_STATUSES, Incident, decode_incidents, ordered
-from pdtray.oncall.models import LAYER_BASED, SHIFT_BASED, ScheduledShift, User
+from pdtray.oncall.models import LAYER_BASED, SHIFT_BASED, User
+from pdtray.oncall.timeline_models import ScheduledShift
 from pdtray.pagerduty.errors import (
     AccessDeniedError,
     BadRequestError,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, tzinfo
 
 from pdtray.oncall.human_time import format_at, format_duration, format_until
-from pdtray.oncall.models import Timeline, TimelineEntry
+from pdtray.oncall.timeline_models import Timeline, TimelineEntry
 
 HORIZON = timedelta(hours=24)
 LOOKBACK = timedelta(hours=12)

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 from pdtray.oncall.human_time import format_at
-from pdtray.oncall.models import ShiftSource, Timeline, TimelineEntry, User
+from pdtray.oncall.models import User
+from pdtray.oncall.timeline_models import ShiftSource, Timeline, TimelineEntry
 
 #: replace whoever is on call (layer-based), or one member of one rotation or custom shift (shift-based)
 TAKE_OVER = "take over"

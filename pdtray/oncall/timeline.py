@@ -7,7 +7,8 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from itertools import pairwise
 
-from pdtray.oncall.models import Schedule, ScheduledShift, ShiftSource, Timeline, TimelineEntry, User
+from pdtray.oncall.models import Schedule, User
+from pdtray.oncall.timeline_models import ScheduledShift, ShiftSource, Timeline, TimelineEntry
 
 DEFAULT_HOURS = 24
 
