@@ -18,9 +18,10 @@ def report(shown):
     def show(*, demo):
         tray = shown(demo=demo)
         heavy = [m for m in ("asyncio", "ssl", "httpx", "qasync", "keyring", "pdtray.cli.commands") if m in sys.modules]
-        # nor the timelines' dataclasses and decoders: each frozen dataclass costs about half a millisecond
+        # nor the timelines' dataclasses and decoders (each frozen dataclass costs about half a millisecond), nor the
+        # error types, which a state from the cache does not have
         heavy += [m for m in ("pdtray.oncall.timeline_models", "pdtray.oncall.decode_shifts", "pdtray.oncall.timeline",
-                              "pdtray.oncall.shifts") if m in sys.modules]
+                              "pdtray.oncall.shifts", "pdtray.pagerduty.errors") if m in sys.modules]
         kept = [path for path in linecache.cache if "pdtray" in path]
         print("SHOWN", json.dumps({"heavy": heavy, "kept": kept, "tooltip": tray.tray.look.tooltip}), flush=True)
         os._exit(0)

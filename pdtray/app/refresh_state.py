@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from pdtray.app.snapshot import Snapshot
 from pdtray.oncall import Schedule
-from pdtray.pagerduty.errors import PagerDutyError
+
+if TYPE_CHECKING:  # the type only: the first icon, drawn from the cache, has no error
+    from pdtray.pagerduty.errors import PagerDutyError
 
 
 @dataclass(frozen=True)

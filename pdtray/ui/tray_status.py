@@ -9,6 +9,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING
 
 from pdtray.app.refresh_state import RefreshState
 from pdtray.app.settings import Settings
@@ -17,18 +18,9 @@ from pdtray.oncall import Ref, ScheduleOnCall, by_schedule, incidents
 from pdtray.oncall.human_time import clock, format_at
 from pdtray.oncall.status import OnCallState, default_watched, on_call_state
 from pdtray.oncall.summary import TOOLTIP_SCHEDULES, my_status_line, schedule_line, tooltip_text
-from pdtray.pagerduty.errors import (
-    AccessDeniedError,
-    ConfigurationError,
-    NetworkError,
-    PagerDutyError,
-    RateLimitedError,
-    ServerError,
-    SignInAgainError,
-    TokenMissingError,
-    TokenRejectedError,
-    UserTokenRequiredError,
-)
+
+if TYPE_CHECKING:
+    from pdtray.pagerduty.errors import PagerDutyError
 
 PROBLEM = "problem"
 LOADING = "loading"
@@ -49,7 +41,20 @@ class TrayLook:
 
 def problem_text(error: PagerDutyError, retry_at: datetime | None, tz: tzinfo | None) -> str:
     """A short line for the tooltip and the popup's banner; the full message is in the popup and the log."""
-    from pdtray.app.secrets import KeyringUnavailableError  # with the log's set-up: not needed for the first icon
+    # here, not with the module: the first icon, drawn from the cache, has no problem to name (the error types take
+    # a millisecond to create, the keyring's with the log's set-up)
+    from pdtray.app.secrets import KeyringUnavailableError
+    from pdtray.pagerduty.errors import (
+        AccessDeniedError,
+        ConfigurationError,
+        NetworkError,
+        RateLimitedError,
+        ServerError,
+        SignInAgainError,
+        TokenMissingError,
+        TokenRejectedError,
+        UserTokenRequiredError,
+    )
 
     again = f" — retrying at {clock(retry_at, tz)}" if retry_at else ""
     if isinstance(error, KeyringUnavailableError):
