@@ -484,7 +484,7 @@ class TrayApplication(QObject):
             others = [(o.account.name, o.look(now, self.tz)) for o in self.other_accounts]
             look = combined(FIRST_ACCOUNT, look, others)
         if self.demo:
-            look = replace(look, tooltip="pdtray demo account\n" + look.tooltip)
+            look = look._replace(tooltip="pdtray demo account\n" + look.tooltip)
         self.tray.render(look)
         self.menu.set_incidents(look.badge)
         if self.popup is not None and self.popup.isVisible():

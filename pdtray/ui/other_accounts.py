@@ -151,4 +151,4 @@ def combined(first_name: str, first: TrayLook, others: list[tuple[str, TrayLook]
     best = max((look.icon for _, look in others), key=lambda i: ICON_RANK.get(i, 0))
     if ICON_RANK.get(best, 0) > ICON_RANK.get(icon, 0):
         icon = best
-    return replace(first, icon=icon, tooltip=tooltip, menu_lines=tuple(lines))
+    return first._replace(icon=icon, tooltip=tooltip, menu_lines=tuple(lines))
