@@ -21,7 +21,6 @@ import argparse
 import contextlib
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -317,6 +316,10 @@ def main() -> None:
         return probe_memory(args.cycles, args.whole, args.again)
     if args.probe == "stall":
         return probe_stall()
+
+    # here, not with the module: the probes run in this module, and statistics (with fractions and decimal, 0.85 MB)
+    # is not pdtray's memory
+    import statistics
 
     from demo_process import demo_process
 

@@ -71,6 +71,18 @@ def test_first_refresh_fills_the_state_and_the_cache(qtbot, make_service, tmp_pa
     assert cached.schedules == state.schedules
 
 
+def test_memory_is_given_back_once_the_cache_is_written_not_before(qtbot, make_service, tmp_path):
+    path = tmp_path / "snapshot.json"
+    released = []  # whether the cache was on disk each time memory was given back
+    service = make_service(release_memory=lambda: released.append(path.exists()))
+    service.start()
+    qtbot.waitUntil(lambda: len(released) == 1, timeout=10_000)
+    assert released == [True]
+    service.refresh_now()
+    qtbot.waitUntil(lambda: len(released) == 2, timeout=10_000)  # after every refresh's write
+    assert released == [True, True]
+
+
 def test_next_start_shows_the_cache_at_once_marked_stale(qtbot, make_service, demo):
     first = make_service()
     first.start()
