@@ -15,6 +15,7 @@ from pdtray.app import cache, quiet_collector
 from pdtray.app.queries import Snapshot
 from pdtray.app.quiet_collector import NEVER, QuietCollector
 from pdtray.oncall import MyShifts, Schedule
+from pdtray.oncall.timestamps import to_iso
 from pdtray.pagerduty.off_loop import WORK_SWITCH_INTERVAL, off_the_loop
 
 NOW = at(2, 12)
@@ -102,9 +103,9 @@ def test_the_cache_encoded_a_slice_at_a_time_reads_back_the_same(tmp_path):
 
 
 def test_the_cache_names_each_person_and_policy_once_and_reads_back_shared_objects(tmp_path):
-    """A large account's rows name a few people and policies thousands of times: the file lists each once and
-    the rows point at them, so reading it back parses small arrays rather than thousands of nested objects; the
-    rows read back share one object per person, policy and moment, as after a refresh."""
+    """A large account's rows name a few people and policies thousands of times: the file lists each once, and each
+    text once, and the rows point at them, so reading it back parses small arrays rather than thousands of nested
+    objects; the rows read back share one object per person, policy and moment, as after a refresh."""
     me, ann, bob = user("Me"), user("Ann"), user("Bob")
     rows = tuple(
         row(ann if i % 2 else bob, at(2, 11), at(2, 13), schedule=f"Schedule {i}", policy="Platform", level=1 + i % 3)
@@ -114,8 +115,13 @@ def test_the_cache_names_each_person_and_policy_once_and_reads_back_shared_objec
     snapshot = Snapshot(taken_at=NOW, on_call_now=rows, mine=mine, incidents=())
     path = tmp_path / "cache.json"
     cache.save(path, snapshot, (), None)
-    written = json.loads(path.read_text())["snapshot"]
-    assert sorted(u[1] for u in written["users"]) == ["Ann", "Bob", "Me"]
+    whole = json.loads(path.read_text())
+    texts, written = whole["texts"], whole["snapshot"]
+    assert sorted(texts[u[1]] for u in written["users"]) == ["Ann", "Bob", "Me"]
+    # every text once, the times too: 600 rows name two moments, and my shift two more
+    assert len(texts) == len(set(texts))
+    moments = sorted(to_iso(a) for a in (at(2, 11), at(2, 13), at(3, 9), at(3, 17)))
+    assert sorted(t for t in texts if t.startswith("2026-")) == moments
     assert len(written["refs"]) == 1 + 600  # the policy, and each schedule
     assert all(isinstance(r, list) and len(r) == 6 for r in written["on_call_now"])
     # about 115 bytes a row (its array, and its schedule's entry), against 330 as nested objects

@@ -144,22 +144,43 @@ DEEP = "[" * 50_000 + "]" * 50_000
 
 
 SNAPSHOT_NAMING = (
-    '{"format": 2, "schedules": [], "snapshot": {"taken_at": "2026-11-24T06:00:00Z", "users": [["PU", "Ann", '
-    '"ann@example.com", null, "UTC", false]], "refs": [["PP", "Platform", null]], "on_call_now": [[%s, 0, 1, null, '
-    'null, null]], "me": 0, "my_now": [], "my_upcoming": []}}'
+    '{"format": 3, "texts": ["PU", "Ann", "ann@example.com", "UTC", "PP", "Platform"], "schedules": [], "snapshot": '
+    '{"taken_at": "2026-11-24T06:00:00Z", "users": [[0, 1, 2, null, 3, false]], "refs": [[4, 5, null]], '
+    '"on_call_now": [[%s, 0, 1, null, null, null]], "me": 0, "my_now": [], "my_upcoming": []}}'
 )
+SCHEDULE = '{"format": 3, "texts": ["PS1", "Platform", "", "UTC", "layer"], "schedules": [[%s, true, null, 4, true]]}'
+
+
+def test_2_the_wrong_shapes_below_differ_from_files_that_load(tmp_path):
+    """Each damaged file below is one of these with one thing wrong: these two load."""
+    path = tmp_path / "snapshot.json"
+    path.write_text(SNAPSHOT_NAMING % "0")
+    loaded = cache.load(path)
+    assert loaded is not None and loaded.snapshot.on_call_now[0].user.name == "Ann"
+    assert loaded.snapshot.on_call_now[0].escalation_policy.name == "Platform"
+    path.write_text(SCHEDULE % "0, 1, 2, 3, null, [0]")
+    loaded = cache.load(path)
+    assert loaded is not None and loaded.snapshot is None
+    assert [(s.id, s.name, s.time_zone, s.kind, s.member_ids) for s in loaded.schedules] == [
+        ("PS1", "Platform", "UTC", "layer", ("PS1",))
+    ]
 
 
 @pytest.mark.parametrize(
     "content",
     [
         "[]",
-        '{"format": 2, "schedules": [1]}',
-        '{"format": 2, "schedules": [], "snapshot": {"taken_at": 5}}',
+        '{"format": 3, "texts": [], "schedules": [1]}',
+        '{"format": 3, "texts": [], "schedules": [], "snapshot": {"taken_at": 5}}',
         SNAPSHOT_NAMING % "1",
         SNAPSHOT_NAMING % "-1",
         SNAPSHOT_NAMING % "true",
-        '{"format": 2, "schedules": [["PS1", 7, "", "UTC", null, [], true, null, "layer", true]]}',
+        SCHEDULE % '0, "Platform", 2, 3, null, []',
+        SCHEDULE % "0, null, 2, 3, null, []",
+        SCHEDULE % "0, 1, 2, 3, null, [9]",
+        SCHEDULE % "0, 1, 2, 3, null, 7",
+        '{"format": 3, "texts": ["PS1", 7], "schedules": []}',
+        '{"format": 3, "texts": {}, "schedules": []}',
         DEEP,
     ],
     ids=[
@@ -169,7 +190,12 @@ SNAPSHOT_NAMING = (
         "a row naming nobody",
         "a row naming from the end",
         "a row naming by a bool",
-        "a schedule named by a number",
+        "a schedule whose name is a text, not its place",
+        "a schedule without a name",
+        "a schedule naming a member past the texts",
+        "a schedule whose members are not a list",
+        "a text that is a number",
+        "texts that are not a list",
         "deeply nested",
     ],
 )

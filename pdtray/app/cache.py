@@ -25,10 +25,12 @@ from pdtray.oncall.incidents import Incident
 from pdtray.oncall.timestamps import parse_optional, parse_timestamp, to_iso
 
 log = logging.getLogger(__name__)
-#: 2: users and references listed once, rows and schedules as arrays. Format 1 wrote every row as nested objects:
-#: reading a 2,000-schedule account's 6,000 rows parsed 4 MB into some 10 MB of dicts at once, a peak the process
-#: kept (Python keeps an arena while any object in it lives). A cache of another format is ignored.
-FORMAT = 2
+#: 3: every text of the file (names, IDs, links, times) listed once, first, and named by its place everywhere else.
+#: 2 listed users and references once, with rows and schedules as arrays; reading a 2,000-schedule account's file
+#: still parsed 40,000 texts scattered among the arrays that held them, and the ones the state kept pinned the
+#: memory of the arrays around them (Python keeps an arena while any object in it lives: 2-3 MB for good). 1 wrote
+#: every row as nested objects (10 MB of dicts at once). A cache of another format is ignored.
+FORMAT = 3
 #: the fields of a cached user, reference and schedule, in the order the file lists them
 USER_FIELDS = ("id", "name", "email", "html_url", "time_zone", "deleted")
 REF_FIELDS = ("id", "name", "html_url")
@@ -92,44 +94,59 @@ def row_to_json(r: OnCall) -> dict[str, Any]:
     }
 
 
-def _schedule_fields(s: Schedule) -> list[Any]:
-    return [list(s.member_ids) if f == "member_ids" else getattr(s, f) for f in SCHEDULE_FIELDS]
-
-
-def _schedule_from(item: Sequence[Any]) -> Schedule:
-    fields = dict(zip(SCHEDULE_FIELDS, item, strict=True))
-    schedule = Schedule(**{**fields, "member_ids": tuple(fields["member_ids"])})
-    # dataclasses take any value: a name that is a number would only fail later, sorting or drawing the list
-    if not all(isinstance(value, str) for value in (schedule.id, schedule.name, schedule.time_zone, schedule.kind)):
-        raise TypeError("a schedule of the wrong shape")
-    return schedule
+#: which fields of a user, reference and schedule are texts (named by their place in the file's list of texts)
+USER_TEXTS = frozenset({"id", "name", "email", "html_url", "time_zone"})
+REF_TEXTS = frozenset({"id", "name", "html_url"})
+SCHEDULE_TEXTS = frozenset({"id", "name", "description", "time_zone", "html_url", "calendar_url", "kind"})
 
 
 class _Tables:
-    """The users and references of a snapshot's rows, each written once; a row names them by their place."""
+    """The texts of a cache file, and the users and references of its rows, each written once; everything else
+    names them by their place. Every text is noted before the file is written: its list comes first."""
 
-    __slots__ = ("refs", "users")
+    __slots__ = ("refs", "texts", "users")
 
     def __init__(self) -> None:
+        self.texts: dict[str, int] = {}
         self.users: dict[User, int] = {}
         self.refs: dict[Ref, int] = {}
 
+    def text(self, value: str | None) -> int | None:
+        return None if value is None else self.texts.setdefault(value, len(self.texts))
+
+    def fields(self, item: Any, names: Sequence[str], texts: frozenset[str]) -> list[Any]:
+        return [self.text(getattr(item, f)) if f in texts else getattr(item, f) for f in names]
+
+    def schedule(self, s: Schedule) -> list[Any]:
+        fields = self.fields(s, SCHEDULE_FIELDS, SCHEDULE_TEXTS)
+        fields[SCHEDULE_FIELDS.index("member_ids")] = [self.text(m) for m in s.member_ids]
+        return fields
+
     def user(self, user: User) -> int:
+        if user not in self.users:
+            self.fields(user, USER_FIELDS, USER_TEXTS)
         return self.users.setdefault(user, len(self.users))
 
     def ref(self, ref: Ref | None) -> int | None:
-        return None if ref is None else self.refs.setdefault(ref, len(self.refs))
+        if ref is None:
+            return None
+        if ref not in self.refs:
+            self.fields(ref, REF_FIELDS, REF_TEXTS)
+        return self.refs.setdefault(ref, len(self.refs))
 
     def note(self, r: OnCall) -> None:
-        """Lists the row's user and references: every row is noted before the tables are written."""
+        """Lists the row's user, references and times: every row is noted before the tables are written."""
         self.user(r.user)
         self.ref(r.escalation_policy)
         self.ref(r.schedule)
+        self.text(to_iso(r.start))
+        self.text(to_iso(r.end))
 
     def row(self, r: OnCall) -> list[Any]:
         """As the OnCall's fields, in their order."""
         policy = self.ref(r.escalation_policy)
-        return [self.user(r.user), policy, r.escalation_level, self.ref(r.schedule), to_iso(r.start), to_iso(r.end)]
+        user, schedule = self.user(r.user), self.ref(r.schedule)
+        return [user, policy, r.escalation_level, schedule, self.text(to_iso(r.start)), self.text(to_iso(r.end))]
 
 
 def _at(table: list[Any], index: Any) -> Any:
@@ -139,27 +156,53 @@ def _at(table: list[Any], index: Any) -> Any:
     return table[index]
 
 
-def _rows_from(items: list[Any], users: list[User], refs: list[Ref], times: dict[Any, Any]) -> tuple[OnCall, ...]:
-    """``times``: each distinct timestamp of the file parsed once, one datetime shared by its rows."""
+class _Reader:
+    """A cache file's tables, read back: its texts, users and references, each one object however often named."""
 
-    def when(text: Any) -> Any:
-        if text not in times:
-            times[text] = parse_optional(text)
-        return times[text]
+    __slots__ = ("refs", "texts", "times", "users")
 
-    rows = []
-    for user, policy, level, schedule, start, end in items:
-        rows.append(
-            OnCall(
-                user=_at(users, user),
-                escalation_policy=_at(refs, policy),
-                escalation_level=level,
-                schedule=None if schedule is None else _at(refs, schedule),
-                start=when(start),
-                end=when(end),
+    def __init__(self, texts: Any) -> None:
+        if not isinstance(texts, list) or not all(type(t) is str for t in texts):
+            raise TypeError("a list of texts that are not all texts")
+        self.texts: list[str] = texts
+        self.users: list[User] = []
+        self.refs: list[Ref] = []
+        #: each distinct time of the file parsed once, one datetime shared by its rows
+        self.times: dict[int, datetime | None] = {}
+
+    def text(self, index: Any) -> str | None:
+        return None if index is None else _at(self.texts, index)
+
+    def fields(self, values: Sequence[Any], names: Sequence[str], texts: frozenset[str]) -> dict[str, Any]:
+        return {f: self.text(v) if f in texts else v for f, v in zip(names, values, strict=True)}
+
+    def schedule(self, values: Sequence[Any]) -> Schedule:
+        fields = self.fields(values, SCHEDULE_FIELDS, SCHEDULE_TEXTS)
+        schedule = Schedule(**{**fields, "member_ids": tuple(self.text(m) for m in fields["member_ids"])})
+        # dataclasses take any value: a name that is missing would only fail later, sorting or drawing the list
+        if not all(isinstance(v, str) for v in (schedule.id, schedule.name, schedule.time_zone, schedule.kind)):
+            raise TypeError("a schedule of the wrong shape")
+        return schedule
+
+    def when(self, index: Any) -> datetime | None:
+        if index not in self.times:
+            self.times[index] = parse_optional(self.text(index))
+        return self.times[index]
+
+    def rows(self, items: list[Any]) -> tuple[OnCall, ...]:
+        rows = []
+        for user, policy, level, schedule, start, end in items:
+            rows.append(
+                OnCall(
+                    user=_at(self.users, user),
+                    escalation_policy=_at(self.refs, policy),
+                    escalation_level=level,
+                    schedule=None if schedule is None else _at(self.refs, schedule),
+                    start=self.when(start),
+                    end=self.when(end),
+                )
             )
-        )
-    return tuple(rows)
+        return tuple(rows)
 
 
 def row_from_json(d: dict[str, Any], shared: dict[Any, Any] | None = None) -> OnCall:
@@ -198,17 +241,22 @@ def save(path: Path, snapshot: Snapshot | None, schedules: tuple[Schedule, ...],
 
 def encode(snapshot: Snapshot | None, schedules: tuple[Schedule, ...], schedules_at: datetime | None) -> bytes:
     """The cache file's bytes: pure work, apart from the write (which may wait on the disk)."""
-    data: dict[str, Any] = {"format": FORMAT, "schedules": _EachAsJson(schedules, _schedule_fields)}
+    tables = _Tables()
+    for schedule in schedules:  # every text first: the file lists them before anything that names them
+        tables.schedule(schedule)
+    me = None
+    if snapshot is not None:
+        me = tables.user(snapshot.mine.user)
+        for row in snapshot.rows_known:
+            tables.note(row)
+    data: dict[str, Any] = {"format": FORMAT, "texts": list(tables.texts)}
+    data["schedules"] = _EachAsJson(schedules, tables.schedule)
     data["schedules_at"] = to_iso(schedules_at)
     if snapshot is not None:
-        tables = _Tables()
-        me = tables.user(snapshot.mine.user)
-        for row in snapshot.rows_known:  # the tables first: the file lists them before the rows
-            tables.note(row)
         data["snapshot"] = {
             "taken_at": to_iso(snapshot.taken_at),
-            "users": [[getattr(u, f) for f in USER_FIELDS] for u in tables.users],
-            "refs": [[getattr(r, f) for f in REF_FIELDS] for r in tables.refs],
+            "users": [tables.fields(u, USER_FIELDS, USER_TEXTS) for u in tables.users],
+            "refs": [tables.fields(r, REF_FIELDS, REF_TEXTS) for r in tables.refs],
             "on_call_now": _EachAsJson(snapshot.on_call_now, tables.row),
             "me": me,
             "my_now": _EachAsJson(snapshot.mine.on_call_now, tables.row),
@@ -257,20 +305,20 @@ def load(path: Path) -> CachedState | None:
         data = read_json_object(path)
         if data is None or data.get("format") != FORMAT:
             return None
-        schedules = tuple(_schedule_from(s) for s in data["schedules"])
+        tables = _Reader(data["texts"])
+        schedules = tuple(tables.schedule(s) for s in data["schedules"])
         snapshot = None
         if "snapshot" in data:
             raw = data["snapshot"]
-            users = [User(**dict(zip(USER_FIELDS, u, strict=True))) for u in raw["users"]]
-            refs = [Ref(**dict(zip(REF_FIELDS, r, strict=True))) for r in raw["refs"]]
-            times: dict[Any, Any] = {}
+            tables.users = [User(**tables.fields(u, USER_FIELDS, USER_TEXTS)) for u in raw["users"]]
+            tables.refs = [Ref(**tables.fields(r, REF_FIELDS, REF_TEXTS)) for r in raw["refs"]]
             snapshot = Snapshot(
                 taken_at=parse_timestamp(raw["taken_at"]),
-                on_call_now=_rows_from(raw["on_call_now"], users, refs, times),
+                on_call_now=tables.rows(raw["on_call_now"]),
                 mine=MyShifts(
-                    user=_at(users, raw["me"]),
-                    on_call_now=_rows_from(raw["my_now"], users, refs, times),
-                    upcoming=_rows_from(raw["my_upcoming"], users, refs, times),
+                    user=_at(tables.users, raw["me"]),
+                    on_call_now=tables.rows(raw["my_now"]),
+                    upcoming=tables.rows(raw["my_upcoming"]),
                 ),
                 incidents=tuple(incident_from_json(i) for i in raw["incidents"]) if "incidents" in raw else None,
                 incidents_at=parse_optional(raw.get("incidents_at")),
