@@ -9,9 +9,10 @@ from PySide6.QtCore import QAbstractEventDispatcher
 
 
 def _qt_timers(loop) -> int:
-    """Qt's own count of the timers the loop has armed: qasync's (for callbacks due now) and ours."""
+    """Qt's own count of the timers the loop has armed: qasync's, and ours for callbacks due now and later."""
     dispatcher = QAbstractEventDispatcher.instance()
-    return sum(len(dispatcher.registeredTimers(o)) for o in (loop._timer, getattr(loop, "_waiting", loop._timer)))
+    objects = (loop._timer, getattr(loop, "_waiting", loop._timer), getattr(loop, "_soon", loop._timer))
+    return sum(len(dispatcher.registeredTimers(o)) for o in objects)
 
 
 def test_cancelled_timeouts_leave_no_timer_behind(qtbot, qloop):
@@ -81,3 +82,30 @@ def test_two_timers_alike_are_still_two(qtbot, qloop):
     qtbot.wait(100)
     assert fired == [1] and qloop.timers_waiting == 0
     second.cancel()  # after it ran: nothing to do, and no other timer is touched
+
+
+def test_callbacks_due_now_run_in_order_and_never_keep_qt_from_its_own_events(qtbot, qloop):
+    from PySide6.QtCore import QTimer
+
+    ran: list[str] = []
+    qloop.call_soon(lambda: (ran.append("a"), qloop.call_soon(lambda: ran.append("queued by a"))))
+    qloop.call_soon(lambda: ran.append("cancelled")).cancel()
+    qloop.call_soon(lambda: ran.append("b"))
+    qtbot.waitUntil(lambda: len(ran) == 3, timeout=2_000)
+    qtbot.wait(20)
+    assert ran == ["a", "b", "queued by a"]
+
+    # a chain of callbacks that each queue the next (a task awaiting sleep(0) in a loop) still lets Qt run a timer
+    # of its own in between: each batch is only what was queued when Qt's loop turned
+    qt_ran: list[int] = []
+    steps = [0]
+
+    def step() -> None:
+        steps[0] += 1
+        if not qt_ran and steps[0] < 10_000:
+            qloop.call_soon(step)
+
+    QTimer.singleShot(0, lambda: qt_ran.append(steps[0]))
+    qloop.call_soon(step)
+    qtbot.waitUntil(lambda: bool(qt_ran), timeout=2_000)
+    assert qt_ran[0] < 100

@@ -114,3 +114,38 @@ def test_the_tray_opts_out_of_core_dumps_before_it_reads_a_token(demo, tmp_path)
     assert "DUMPABLE False" in done.stdout.splitlines(), done.stderr[-3000:]
     # and its log file, held until the icon was up, was opened by then with what came before
     assert "pdtray 0.1.0, Python" in (tmp_path / "log" / "pdtray.log").read_text().splitlines()[0]
+
+
+FIRST_ANSWER_PROBE = """
+import os, sys
+import PySide6.QtCore as QtCore
+from pdtray.ui import tray as tray_module
+
+drawn = tray_module.Tray.render
+
+def render(self, look):
+    drawn(self, look)
+    if "Updated" in look.tooltip:  # the first answer, drawn
+        print("QT NAMESPACE BUILT", "Qt" in QtCore.__dict__, flush=True)
+        os._exit(0)
+
+tray_module.Tray.render = render
+from pdtray.cli.main import main
+sys.exit(main(["--demo"]))
+"""
+
+
+def test_a_first_start_draws_its_first_answer_without_building_qts_enum_namespace(tmp_path):
+    """Importing ``Qt`` from QtCore builds all of Qt's enums (15 ms here): the notices' precise timer, the toasts
+    and the message boxes ask for it when they are first used, after the first answer, not on the way to it."""
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "PDTRAY_CONFIG_DIR": str(tmp_path / "config"),
+        "PDTRAY_CACHE_DIR": str(tmp_path / "cache"),
+        "PDTRAY_LOG_DIR": str(tmp_path / "log"),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", FIRST_ANSWER_PROBE], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert "QT NAMESPACE BUILT False" in done.stdout.splitlines(), (done.stdout, done.stderr[-3000:])

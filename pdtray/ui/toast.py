@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtCore import QPoint, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -35,6 +35,9 @@ class Toast(QFrame):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        # Qt imported here, not with the module (which loads at start-up): importing it builds its whole namespace
+        from PySide6.QtCore import Qt
+
         self.setWindowFlags(
             Qt.WindowType.Tool
             | Qt.WindowType.FramelessWindowHint
