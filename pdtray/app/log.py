@@ -7,6 +7,7 @@ appear, in messages and tracebacks alike, and so are Authorization headers whate
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -28,12 +29,21 @@ REDACTED = "[redacted]"
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 #: shapes that carry a credential whatever its value, for values pdtray never loaded itself
-_PATTERNS = [
-    re.compile(r"(Token token=)[^\s\"',;]+", re.IGNORECASE),
-    re.compile(r"(Bearer\s+)[^\s\"',;]+", re.IGNORECASE),
-    re.compile(r"(Authorization[\"']?\s*[:=]\s*[\"']?)[^\"'\n,;}]+", re.IGNORECASE),
-    re.compile(r"([\"']?routing_key[\"']?\s*[:=]\s*[\"']?)[^\s\"',;]+", re.IGNORECASE),
-]
+_SHAPES = (
+    r"(Token token=)[^\s\"',;]+",
+    r"(Bearer\s+)[^\s\"',;]+",
+    r"(Authorization[\"']?\s*[:=]\s*[\"']?)[^\"'\n,;}]+",
+    r"([\"']?routing_key[\"']?\s*[:=]\s*[\"']?)[^\s\"',;]+",
+)
+
+
+@functools.cache
+def _patterns() -> list[re.Pattern[str]]:
+    """Compiled when the first message is written, not with the module, which loads before the tray's first icon
+    (0.4 ms there)."""
+    return [re.compile(shape, re.IGNORECASE) for shape in _SHAPES]
+
+
 _secrets: set[str] = set()
 _secrets_lock = threading.Lock()
 #: shorter values would turn ordinary words into "[redacted]"
@@ -59,7 +69,7 @@ def redact(text: str) -> str:
         known = sorted(_secrets, key=len, reverse=True)
     for secret in known:
         text = text.replace(secret, REDACTED)
-    for pattern in _PATTERNS:
+    for pattern in _patterns():
         text = pattern.sub(lambda m: m.group(1) + REDACTED, text)
     return text
 
