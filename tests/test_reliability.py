@@ -20,6 +20,7 @@ from test_cli import cli
 from test_refresh import make_service  # noqa: F401 - a fixture
 
 from pdtray.app import actions, cache, queries
+from pdtray.app.json_file import UnusableFileError, read_json_object
 from pdtray.app.notification_state import load_state
 from pdtray.app.settings import Settings, load_settings, merged_with_disk, save_settings, settings_path
 from pdtray.demo.faults import Canned
@@ -214,6 +215,21 @@ def test_2_notification_state_of_the_wrong_shape_starts_afresh(tmp_path, content
     state = load_state(path)
     assert state.sent == {} and state.rows == []
     assert len(list(tmp_path.glob("notifications.json.corrupt-*"))) == 1
+
+
+def test_2_nesting_is_measured_past_what_the_parser_takes_and_a_large_cache_is_not_nested(tmp_path):
+    """json.loads takes a thousand levels; pdtray's files nest 5 deep, and anything past 16 is refused before a
+    check of its shape or a message about it could recurse that deep."""
+    path = tmp_path / "f.json"
+    path.write_text('{"a": ' + "[" * 15 + "1" + "]" * 15 + "}")  # the object and 15 lists: 16 levels
+    assert read_json_object(path) is not None
+    for deep in ('{"a": ' + "[" * 16 + "1" + "]" * 16 + "}", '{"a": ' + '{"b": ' * 16 + "1" + "}" * 16 + "}"):
+        path.write_text(deep)
+        with pytest.raises(UnusableFileError, match="nested too deeply"):
+            read_json_object(path)
+    # a wide file of pdtray's own depth (100,000 values) is read, however many values it has
+    path.write_text(json.dumps({"rows": [[i, "x", None, [i]] for i in range(25_000)]}))
+    assert len(read_json_object(path)["rows"]) == 25_000
 
 
 def test_2_deeply_nested_settings_give_defaults_and_a_warning(tmp_path):
