@@ -11,7 +11,7 @@ from PySide6.QtCore import QAbstractEventDispatcher
 def _qt_timers(loop) -> int:
     """Qt's own count of the timers the loop has armed: qasync's, and ours for callbacks due now and later."""
     dispatcher = QAbstractEventDispatcher.instance()
-    objects = (loop._timer, getattr(loop, "_waiting", loop._timer), getattr(loop, "_soon", loop._timer))
+    objects = (loop._timer, loop._waiting, loop._soon._timer)
     return sum(len(dispatcher.registeredTimers(o)) for o in objects)
 
 

@@ -19,10 +19,13 @@ import contextvars
 import inspect
 from collections import deque
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import qasync
-from PySide6.QtCore import QBasicTimer, QObject, QTimerEvent
+from PySide6.QtCore import QBasicTimer, QObject, QTimer
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QTimerEvent
 
 #: Qt takes a timer's interval in milliseconds as a 32-bit int; a longer wait is armed again when this lapses
 LONGEST_MS = 2**31 - 1
@@ -80,26 +83,30 @@ class _Timers(QObject):
             handle._run()
 
 
-class _Soon(QObject):
+class _Soon:
     """Callbacks due now, in the order they came: those queued when Qt's loop turns run then; any they queue run on
-    the next turn, after Qt has drawn and read its sockets, as asyncio's own loop does with its ready callbacks."""
+    the next turn, after Qt has drawn and read its sockets, as asyncio's own loop does with its ready callbacks.
+
+    A QTimer's signal rather than a timer event: the first event handed to Python builds QEvent's type, with its
+    enum of some 180 event kinds (2 ms), which a start has no other need of before its first answer."""
 
     def __init__(self) -> None:
-        super().__init__()
         self._queue: deque[asyncio.Handle] = deque()
-        self._timer = QBasicTimer()
+        self._timer = QTimer()
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self._run)
 
     def add(self, handle: asyncio.Handle) -> asyncio.Handle:
         self._queue.append(handle)
         if not self._timer.isActive():
-            self._timer.start(0, self)
+            self._timer.start()
         return handle
 
     def stop(self) -> None:
         self._timer.stop()
         self._queue.clear()
 
-    def timerEvent(self, event: QTimerEvent) -> None:
+    def _run(self) -> None:
         for _ in range(len(self._queue)):
             handle = self._queue.popleft()
             if not handle.cancelled():
