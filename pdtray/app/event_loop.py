@@ -6,10 +6,11 @@ own deadline (150 s). While they wait to lapse they hold a handle, a context and
 thousand refreshes in a row left 11,000 of them, 5 MB, and what they freed afterwards stayed in the process's
 size. Here a cancelled timer is stopped at once.
 
-Callbacks due now (``call_soon``) wait in one queue, run in order on the next turn of Qt's loop, as asyncio's own
-loop runs its ready callbacks; qasync starts and kills a Qt timer for each. Killing one with ``QObject.killTimer``
-also made PySide6 build Qt's whole enum namespace (its Qt 6.8 overload takes a ``Qt.TimerId``): 15 ms on the way to
-a first start's first answer. The timers here are ``QBasicTimer``s, stopped without it.
+Callbacks due now (``call_soon``) wait in one queue, run in order on the next turn of Qt's loop by one QTimer's
+signal, as asyncio's own loop runs its ready callbacks; qasync starts and kills a Qt timer for each. Killing one
+with ``QObject.killTimer`` also made PySide6 build Qt's whole enum namespace (its Qt 6.8 overload takes a
+``Qt.TimerId``): 15 ms on the way to a first start's first answer. The timers for later callbacks are
+``QBasicTimer``s, stopped without it.
 """
 
 from __future__ import annotations
@@ -116,7 +117,7 @@ class _Soon:
 
 
 class TrayEventLoop(qasync.QEventLoop):  # type: ignore[misc]
-    """qasync's QEventLoop whose ``call_later`` and ``call_at`` return real TimerHandles: cancelling one kills its
+    """qasync's QEventLoop whose ``call_later`` and ``call_at`` return real TimerHandles: cancelling one stops its
     Qt timer and lets go of its callback at once."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
